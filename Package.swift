@@ -1,0 +1,129 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "infernet-node-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "infernet-node", targets: ["infernet-node"]),
+        .executable(name: "infernet-gateway", targets: ["infernet-gateway"]),
+        .executable(name: "infernet-compute", targets: ["infernet-compute"]),
+        .executable(name: "infernet-chain", targets: ["infernet-chain"]),
+        .executable(name: "infernet-payment", targets: ["infernet-payment"]),
+        .executable(name: "infernet-hello-world", targets: ["infernet-hello-world"]),
+        .executable(name: "infernet-bench", targets: ["infernet-bench"]),
+        .library(name: "EVM", targets: ["EVM"]),
+        .library(name: "ServiceKit", targets: ["ServiceKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
+    ],
+    targets: [
+        // System libraries from Debian (libzmq3-dev, libsecp256k1-dev), found through pkg-config.
+        .systemLibrary(name: "CZeroMQ", path: "Sources/System/CZeroMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CSecp256k1", path: "Sources/System/CSecp256k1", pkgConfig: "libsecp256k1",
+                       providers: [.apt(["libsecp256k1-dev"])]),
+
+        // Shared libraries.
+        .target(name: "InfernetCore", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "InfernetBus", dependencies: [
+            "CZeroMQ", "InfernetCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "EVM", dependencies: [
+            "CSecp256k1", "InfernetCore",
+            .product(name: "BigInt", package: "BigInt"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "ServiceKit", dependencies: [
+            "InfernetCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "WorkerKit", dependencies: [
+            "InfernetCore", "InfernetBus",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // One folder per process: a library holding the logic (Kit) and a thin executable (Main).
+        .target(name: "Supervisor", dependencies: [
+            "InfernetCore", "InfernetBus", "WorkerKit", "ComputeWorker",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Supervisor/Kit"),
+        .executableTarget(name: "infernet-node", dependencies: [
+            "Supervisor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/Supervisor/Main"),
+
+        .target(name: "Gateway", dependencies: [
+            "InfernetCore", "InfernetBus", "WorkerKit",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Gateway/Kit", resources: [.copy("openapi.yaml")]),
+        .executableTarget(name: "infernet-gateway", dependencies: [
+            "Gateway", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/Gateway/Main"),
+
+        .target(name: "ComputeWorker", dependencies: [
+            "InfernetCore", "InfernetBus", "WorkerKit",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/ComputeWorker/Kit"),
+        .executableTarget(name: "infernet-compute", dependencies: [
+            "ComputeWorker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/ComputeWorker/Main"),
+
+        .target(name: "ChainWorker", dependencies: [
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/ChainWorker/Kit"),
+        .executableTarget(name: "infernet-chain", dependencies: [
+            "ChainWorker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/ChainWorker/Main"),
+
+        .target(name: "PaymentWorker", dependencies: [
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/PaymentWorker/Kit"),
+        .executableTarget(name: "infernet-payment", dependencies: [
+            "PaymentWorker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/PaymentWorker/Main"),
+
+        // Services written in Swift.
+        .executableTarget(name: "infernet-hello-world", dependencies: [
+            "ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/Services/HelloWorld"),
+
+        // Benchmarks (commands, not tests).
+        .executableTarget(name: "infernet-bench", dependencies: [
+            "InfernetCore", "EVM",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/Bench"),
+
+        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore"]),
+        .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
+        .testTarget(name: "EVMTests", dependencies: ["EVM"]),
+        .testTarget(name: "NodeTests", dependencies: [
+            "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+    ]
+)

@@ -1,0 +1,3 @@
+import XCTest
+import EVM
+final class EVMStubTests: XCTestCase { func testStub() {} }

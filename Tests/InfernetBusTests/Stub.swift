@@ -1,0 +1,3 @@
+import XCTest
+import InfernetBus
+final class BusStubTests: XCTestCase { func testStub() {} }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import InfernetCore
+final class VersionTests: XCTestCase { func testVersion() { XCTAssertFalse(InfernetCoreVersion.version.isEmpty) } }

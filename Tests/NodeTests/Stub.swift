@@ -1,0 +1,3 @@
+import XCTest
+import Gateway
+final class NodeStubTests: XCTestCase { func testStub() {} }
