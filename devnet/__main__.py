@@ -42,7 +42,9 @@ def main(argv=None):
         from contracts.deploy import deploy_all
         from .provider import InProcessProvider
         w3 = Web3(InProcessProvider(chain))
-        addresses = deploy_all(w3, DEFAULT_KEYS[0], fee_bps=a.fee, test_contracts=True, log=None)
+        from eth_account import Account
+        allow = [Account.from_key(k).address for k in DEFAULT_KEYS[:3]]
+        addresses = deploy_all(w3, DEFAULT_KEYS[0], fee_bps=a.fee, test_contracts=True, allowlist=allow, log=None)
     srv = DevnetServer(chain, host=a.host, port=a.port, block_time=a.block_time)
     srv.addresses = addresses
     if a.fault_delay_ms or a.fault_error_rate or a.fault_drop_rate:
