@@ -28,6 +28,7 @@ DEFAULT_BALANCE = 1_000_000 * 10**18
 DEFAULT_CHAIN_ID = 1337
 GAS_LIMIT = 30_000_000
 INITIAL_BASE_FEE = 1_000_000_000
+CALL_GAS_CAP = 300_000_000  # eth_call without gas (geth's default cap is 50M)
 
 
 class RPCError(Exception):
@@ -327,7 +328,7 @@ class DevChain:
 
     def call(self, params: dict, tag="latest") -> bytes:
         vm = self._vm_at(tag)
-        gas = params.get("gas") or vm.get_header().gas_limit
+        gas = params.get("gas") or CALL_GAS_CAP
         _, comp = self._execute(vm, params, gas)
         if comp.is_error:
             if isinstance(comp.error, Revert):

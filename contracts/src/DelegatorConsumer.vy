@@ -5,7 +5,7 @@ from interfaces import ICoordinator
 import lib.consumer as base
 
 initializes: base
-exports: (base.COORDINATOR, base.INBOX, base.owner, base.receivedCount, base.lastOutput, base.lastNode, base.lastInterval, base.lastContainerId, base.lastIndex)
+exports: (base.COORDINATOR, base.INBOX, base.owner, base.receivedCount, base.lastOutput, base.lastNode)
 
 subscriptionInputs: HashMap[uint32, Bytes[8192]]
 inputs: public(Bytes[8192])

@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 # @title Reader (Infernet SDK v1.1 interface): batch reads for the node's subscription sync.
-# Batches are limited to 10,000 entries per call here.
+# Batches are limited to 2,500 entries per call here (the array bound sets the memory, so the gas,
+# of every call); a full 2,500 batch needs about 60M gas in eth_call (the devnet allows 300M).
 
 interface IRegistry:
     def COORDINATOR() -> address: view
@@ -22,7 +23,7 @@ interface ICoordinator:
     def getSubscription(subscriptionId: uint32) -> Subscription: view
     def redundancyCount(key: bytes32) -> uint16: view
 
-MAX_BATCH: constant(uint256) = 10000
+MAX_BATCH: constant(uint256) = 2500
 COORDINATOR: immutable(address)
 
 

@@ -1,6 +1,7 @@
 # pragma version ~=0.4.3
 # @title Shared consumer state/helpers (a Vyper module used by the test and example consumers):
-#        the SDK's BaseConsumer (coordinator-only rawReceiveCompute) plus a record of deliveries.
+#        the SDK's BaseConsumer (coordinator-only rawReceiveCompute) plus a record of deliveries:
+#        a count and the last output/node per subscription in storage, everything in ComputeReceived.
 
 interface IRegistry:
     def COORDINATOR() -> address: view
@@ -23,9 +24,6 @@ owner: public(address)
 receivedCount: public(HashMap[uint32, uint256])
 lastOutput: public(HashMap[uint32, Bytes[8192]])
 lastNode: public(HashMap[uint32, address])
-lastInterval: public(HashMap[uint32, uint32])
-lastContainerId: public(HashMap[uint32, bytes32])
-lastIndex: public(HashMap[uint32, uint256])
 
 
 @deploy
@@ -52,7 +50,4 @@ def record(subscriptionId: uint32, interval: uint32, redundancy: uint16, node: a
     self.receivedCount[subscriptionId] += 1
     self.lastOutput[subscriptionId] = output
     self.lastNode[subscriptionId] = node
-    self.lastInterval[subscriptionId] = interval
-    self.lastContainerId[subscriptionId] = containerId
-    self.lastIndex[subscriptionId] = index
     log ComputeReceived(subscriptionId=subscriptionId, interval=interval, redundancy=redundancy, node=node, input=input, output=output, proof=proof, containerId=containerId, index=index)
