@@ -111,7 +111,7 @@ class Faults:
                 self.stats["errors"] += 1
             if c["count"] == 0:
                 # spent: go back to normal after this one
-                self.cfg.update(delayMs=0, errorRate=0.0, dropRate=0.0, count=None)
+                self.cfg.update(delayMs=0, errorRate=0.0, dropRate=0.0, count=None, methods=None)
             return delay, action
 
 
