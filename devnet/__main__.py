@@ -49,12 +49,12 @@ def main(argv=None):
     srv.addresses = addresses
     if a.fault_delay_ms or a.fault_error_rate or a.fault_drop_rate:
         srv.faults.update({"delayMs": a.fault_delay_ms, "errorRate": a.fault_error_rate, "dropRate": a.fault_drop_rate})
-    if a.addresses_out:
+    srv.start()
+    if a.addresses_out:  # written once the server listens: the file's existence means "ready"
         tmp = a.addresses_out + ".tmp"
         with open(tmp, "w") as f:
             json.dump(addresses, f, indent=2)
         os.replace(tmp, a.addresses_out)  # atomic: readers never see half a file
-    srv.start()
     ready = {"rpc": srv.url, "port": srv.port, "chainId": a.chain_id, "startupSeconds": round(time.monotonic() - t0, 3),
              "addresses": addresses}
     print("DEVNET READY " + json.dumps(ready), flush=True)
