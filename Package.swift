@@ -75,6 +75,8 @@ let package = Package(
         .target(name: "Gateway", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -115,7 +117,7 @@ let package = Package(
 
         // Services written in Swift.
         .executableTarget(name: "infernet-hello-world", dependencies: [
-            "ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ServiceKit", "InfernetCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Services/HelloWorld"),
 
         // Benchmarks (commands, not tests).
@@ -133,6 +135,9 @@ let package = Package(
             "Gateway", "InfernetCore", "InfernetBus",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ServiceKitTests", dependencies: [
             "ServiceKit", "InfernetCore",
@@ -145,6 +150,8 @@ let package = Package(
         .testTarget(name: "NodeTests", dependencies: [
             "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

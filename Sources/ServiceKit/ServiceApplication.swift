@@ -96,16 +96,13 @@ public struct ServiceApplication: Sendable {
         }
     }
 
+    /// A logger at `INFERNET_LOG_LEVEL` (else `LOG_LEVEL`) when set, else the log handler's level.
     static func defaultLogger(label: String) -> Logger {
         var logger = Logger(label: label)
-        logger.logLevel = ProcessInfo.logLevel ?? .info
+        let environment = ProcessInfo.processInfo.environment
+        if let level = (environment["INFERNET_LOG_LEVEL"] ?? environment["LOG_LEVEL"]).flatMap({ Logger.Level(rawValue: $0.lowercased()) }) {
+            logger.logLevel = level
+        }
         return logger
-    }
-}
-
-extension ProcessInfo {
-    /// `LOG_LEVEL` from the environment (trace, debug, info, notice, warning, error, critical).
-    static var logLevel: Logger.Level? {
-        processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
     }
 }

@@ -18,7 +18,7 @@ final class GuardianTests: XCTestCase {
             let cases: [(String, Int, String, JSONValue?)] = [
                 (#"{"containers":[],"data":{}}"#, 400, "No containers specified", nil),
                 (#"{"containers":["echo","nope"],"data":{}}"#, 404, "Container not supported", ["container": "nope"]),
-                (#"{"containers":["internal"],"data":{}}"#, 400, "First container must be external", ["container": "internal"]),
+                (#"{"containers":["internal"],"data":{}}"#, 403, "First container must be external", ["container": "internal"]),
                 (#"{"containers":["echo"],"data":{},"requires_proof":true}"#, 400, "Container does not generate proof", ["container": "echo"]),
                 (#"{"containers":["restricted"],"data":{}}"#, 403, "Container not allowed for address",
                  ["container": "restricted", "address": "127.0.0.1"]),

@@ -56,7 +56,7 @@ final class NodeInfoTests: XCTestCase {
         let gateway = Gateway(config: config, store: store, bus: UnusedBus(), logger: TestNode.logger())
         let document = try XCTUnwrap(OpenAPIDocument.text)
         let routes = gateway.makeRouter().routes
-        XCTAssertGreaterThanOrEqual(routes.count, 11)
+        XCTAssertEqual(routes.count, 10)
         // Each path's block in the document: from "  /path:" to the next path.
         let lines = document.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for route in routes {

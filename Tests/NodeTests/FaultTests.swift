@@ -84,8 +84,12 @@ final class FaultTests: XCTestCase {
         intruder.sendRaw([Array("{\"type\":\"request\"}".utf8)])
         intruder.sendRaw([[0, 0, 0, 16] + Array("{\"type\":\"nope\"}".utf8)])
         // A request nobody can decode the body of, sent to compute.
-        let bad = try await intruder.request(BusRequest(id: "bad", service: "compute", method: "compute.run", containers: ["hello"], body: "][" ), timeout: 5)
-        XCTAssertNotNil(bad.error)
+        do {
+            _ = try await intruder.request(BusRequest(id: "bad", service: "compute", method: "compute.run", containers: ["hello"], body: "]["), timeout: 5)
+            XCTFail("a body that is not a ComputeRequest must be refused")
+        } catch let error as BusError {
+            XCTAssertEqual(error, .remote("compute.run body is not a ComputeRequest"))
+        }
         intruder.stop()
         let id = try await node.submit(containers: ["hello"])
         let job = try await node.waitForResult(id)

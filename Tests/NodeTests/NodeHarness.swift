@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import InfernetCore
 import NIOCore
+import NIOHTTP1
 import XCTest
 
 /// Starts the real `infernet-node` binary (with its real worker processes and a real
@@ -61,12 +62,13 @@ final class NodeHarness: @unchecked Sendable {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    func start(waitForHealth: Bool = true) async throws {
+    func start(waitForHealth: Bool = true, environment extra: [String: String] = [:]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binDirectory + "/infernet-node")
         process.arguments = ["--config", configPath]
         var environment = ProcessInfo.processInfo.environment
         environment["INFERNET_BIN_DIR"] = binDirectory
+        environment.merge(extra) { $1 }
         process.environment = environment
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)

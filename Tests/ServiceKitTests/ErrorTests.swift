@@ -9,7 +9,7 @@ struct Boom: Error, CustomStringConvertible { var description: String { "boom" }
 
 @Suite("errors are JSON {code, name, description}")
 struct ErrorTests {
-    let app = HelloWorldService.application(configuration: testConfiguration).buildApplication()
+    var app: some ApplicationProtocol { HelloWorldService.application(configuration: testConfiguration).buildApplication() }
 
     @Test("malformed JSON is a 400", arguments: [
         "", "{", "{\"source\":1,", "nul", "[1,2", "{\"a\" 1}", "\u{7}", "{\"source\":1}}", "\"\\ud800\"", "01",
@@ -87,8 +87,8 @@ struct ErrorTests {
     @Test("garbage never crashes the service")
     func fuzz() async throws {
         let valid = Array(#"{"source":1,"destination":1,"data":{"k":["é",1.5e3,null,true]},"requires_proof":false}"#.utf8)
-        var generator = SystemRandomNumberGenerator()
         try await app.test(.live) { client in
+            var generator = SystemRandomNumberGenerator()
             for round in 0..<300 {
                 var bytes = valid
                 switch round % 3 {

@@ -7,7 +7,7 @@ import Testing
 
 @Suite("hello-world over HTTP")
 struct HelloWorldTests {
-    let app = HelloWorldService.application(configuration: testConfiguration).buildApplication()
+    var app: some ApplicationProtocol { HelloWorldService.application(configuration: testConfiguration).buildApplication() }
 
     @Test("output is byte for byte Python's repr of the whole request (fixed expectation)")
     func fixedExpectation() async throws {
@@ -28,7 +28,7 @@ struct HelloWorldTests {
         #"{"source":1,"destination":1,"data":"unicode: é ü ß 日本語 🎉 \u200b \u00a0 \u2028 \ud83d\ude00 \u007f \u0085","requires_proof":false}"#,
         #"{"source":1,"destination":1,"data":["single ' quote", "double \" quote", "both ' and \"", "back\\slash", "nl\nand\rtab\t"],"requires_proof":false}"#,
         #"{"source":1,"destination":1,"data":[0.1, 1.0, 100.0, 1e22, 1E-7, 3.141592653589793, 2.5e-10, 123456789.125, 1e16, 9999999999999998.0, -1.5e300, 5e-324, 0.0001, 0.00001],"requires_proof":false}"#,
-        #"{"source":1,"destination":1,"data":[0, -0, 7, -42, 18446744073709551616, -340282366920938463463374607431768211457, 000],"requires_proof":false}"#,
+        #"{"source":1,"destination":1,"data":[0, -0, 7, -42, 18446744073709551616, -340282366920938463463374607431768211457, 1.0e2],"requires_proof":false}"#,
         #"{"source":1,"destination":1,"data":{"t":true,"f":false,"n":null,"nested":[true,[false,[null]]]},"requires_proof":false}"#,
         #"{"requires_proof":false,"data":{"z":1,"a":2,"m":3},"destination":1,"source":1,"extra":"kept"}"#,
         #"{"source":1,"destination":1,"data":{"dup":1,"other":2,"dup":3},"requires_proof":false}"#,

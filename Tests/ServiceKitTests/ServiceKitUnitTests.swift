@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import InfernetCore
 import ServiceKit
@@ -87,9 +88,9 @@ struct ServiceKitUnitTests {
         let service = HelloWorldService.application(configuration: testConfiguration)
         let port = try await service.withRunningServer { port in
             #expect(port > 0)
-            let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/")!)
-            #expect((response as? HTTPURLResponse)?.statusCode == 200)
-            #expect(String(decoding: data, as: UTF8.self).contains("hello"))
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"), timeout: .seconds(10))
+            #expect(response.status == .ok)
+            #expect(String(buffer: try await response.body.collect(upTo: 1 << 16)).contains("hello"))
             return port
         }
         #expect(port > 0)

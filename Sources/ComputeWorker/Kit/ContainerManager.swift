@@ -57,9 +57,10 @@ public actor ContainerManager {
         await waitUntilHealthy(timeout: max(config.startupWait, 1) * 6)
     }
 
-    /// Polls `GET /` on every managed container until it answers or the timeout passes.
+    /// Polls `GET /` on every container started here until it answers or the timeout passes.
     func waitUntilHealthy(timeout: Double) async {
-        let managed = config.containers.filter { if case .remote = $0.runtime { false } else { true } }
+        var managed = dockerContainers
+        for process in processes { managed.append(process.container) }
         let deadline = Date().addingTimeInterval(timeout)
         for container in managed {
             var healthy = false

@@ -26,6 +26,8 @@ actor ManagedProcess {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in container.env { environment[key] = value }
         environment["PORT"] = String(container.port)
+        // The node's own services (infernet-hello-world, ...) sit beside its executables.
+        environment["PATH"] = Self.executableDirectory + ":" + (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         process.environment = environment
         process.terminationHandler = { [weak self] finished in
             let status = finished.terminationStatus
@@ -61,6 +63,11 @@ actor ManagedProcess {
         while process.isRunning, monotonicClock() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
+
+    static let executableDirectory: String = {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: path).deletingLastPathComponent().path
+    }()
 
     private func monotonicClock() -> Double { ProcessInfo.processInfo.systemUptime }
 }

@@ -37,7 +37,7 @@ public struct Guardian: Sendable {
             allRules.append(rule)
         }
         guard allRules[0].external else {
-            throw APIError(.badRequest, "First container must be external", params: Self.params(container: first))
+            throw APIError(.forbidden, "First container must be external", params: Self.params(container: first))
         }
         if job.requiresProof, let last = allRules.last, !last.generatesProofs {
             throw APIError(.badRequest, "Container does not generate proof",

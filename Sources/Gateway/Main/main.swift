@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gateway
 import InfernetCore
 import Logging
@@ -30,7 +31,7 @@ struct GatewayCommand: AsyncParsableCommand {
         do {
             nodeConfig = try NodeConfig.load(path: path)
         } catch {
-            print("infernet-gateway: \(error)")
+            FileHandle.standardError.write(Data("infernet-gateway: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
         for warning in nodeConfig.warnings { logger.warning("\(warning)") }

@@ -44,7 +44,7 @@ public final class BusPeer: Sendable {
     private let incomingContinuation: AsyncStream<BusRequest>.Continuation
     private let loop: SocketLoop
     private let waiters: WaiterTable
-    private let rejected = Atomic<Int>(0)
+    private let handler: PeerHandler
 
     enum Waiter {
         case reply(deadline: Double, seconds: Double, CheckedContinuation<BusReply, any Error>)
@@ -58,8 +58,9 @@ public final class BusPeer: Sendable {
         (incoming, incomingContinuation) = AsyncStream.makeStream(of: BusRequest.self)
         let waiters = WaiterTable()
         self.waiters = waiters
-        let handler = PeerHandler(
+        handler = PeerHandler(
             announcement: options.announcement, waiters: waiters, incoming: incomingContinuation, logger: logger)
+        let handler = self.handler
         loop = SocketLoop(
             socket: socket, tickInterval: options.heartbeatInterval,
             onFrames: { frames, loop in handler.handle(frames, loop: loop) },
@@ -98,6 +99,7 @@ public final class BusPeer: Sendable {
 
     /// Stop taking new requests (drain); in-flight ones may still be answered.
     public func disconnect() {
+        loop.perform { [handler] in handler.leaving = true }
         loop.enqueue([Frame.encode(.disconnect)])
         incomingContinuation.finish()
     }
@@ -133,6 +135,8 @@ final class PeerHandler: @unchecked Sendable {
     let waiters: WaiterTable
     let incoming: AsyncStream<BusRequest>.Continuation
     let logger: Logger
+    /// Set once this peer said goodbye: it must not re-announce itself while draining.
+    var leaving = false
 
     init(announcement: PeerAnnouncement, waiters: WaiterTable,
          incoming: AsyncStream<BusRequest>.Continuation, logger: Logger) {
@@ -159,8 +163,8 @@ final class PeerHandler: @unchecked Sendable {
         case .reply(let reply): finish(reply)
         case .chunk(let chunk): forward(chunk)
         case .disconnect:
-            // The broker does not know us (it restarted): announce again.
-            loop.sendNow([Frame.encode(.ready(announcement))])
+            // The broker does not know us (it restarted): announce again, unless we are leaving.
+            if !leaving { loop.sendNow([Frame.encode(.ready(announcement))]) }
         case .heartbeat, .ready: break
         }
     }

@@ -15,8 +15,10 @@ public enum HelloWorldService {
         "hello, world!, your input was: " + request.body.pythonRepr
     }
 
-    public static func handler(chunkDelay: Duration = .milliseconds(10)) -> ServiceHandler {
+    /// `responseDelay` holds every answer back, to keep jobs in flight in fault tests.
+    public static func handler(chunkDelay: Duration = .milliseconds(10), responseDelay: Duration = .zero) -> ServiceHandler {
         { request in
+            if responseDelay > .zero { try await Task.sleep(for: responseDelay) }
             let text = text(for: request)
             guard request.isStreaming else { return .output(.string(text)) }
             return TextChunking.stream(words: text, delay: chunkDelay)
@@ -24,8 +26,8 @@ public enum HelloWorldService {
     }
 
     public static func application(configuration: ServiceConfiguration = ServiceConfiguration(),
-                                   chunkDelay: Duration = .milliseconds(10)) -> ServiceApplication {
-        ServiceApplication(info: info, configuration: configuration, handler: handler(chunkDelay: chunkDelay))
+                                   chunkDelay: Duration = .milliseconds(10), responseDelay: Duration = .zero) -> ServiceApplication {
+        ServiceApplication(info: info, configuration: configuration, handler: handler(chunkDelay: chunkDelay, responseDelay: responseDelay))
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import InfernetCore
 import ServiceKit
 
 /// `infernet-hello-world`: the hello-world (default) or echo container service.
@@ -25,10 +26,14 @@ struct HelloWorldCommand: ParsableCommand {
     @Option(name: .customLong("chunk-delay-ms"), help: "Milliseconds between streamed chunks.")
     var chunkDelayMs: Int = 10
 
+    @Option(name: .customLong("delay-ms"), help: "Milliseconds to wait before answering (hello mode; for fault tests).")
+    var delayMs: Int = 0
+
     @Flag(help: "Echo mode: accept requires_proof=true (the proof is a stand-in: the input bytes).")
     var proofs = false
 
     func validate() throws {
+        guard delayMs >= 0 else { throw ValidationError("--delay-ms must not be negative") }
         guard chunkDelayMs >= 0 else { throw ValidationError("--chunk-delay-ms must not be negative") }
         if proofs && mode != .echo { throw ValidationError("--proofs applies to --mode echo only") }
     }
@@ -37,7 +42,7 @@ struct HelloWorldCommand: ParsableCommand {
         let configuration = try server.configuration()
         let delay = Duration.milliseconds(chunkDelayMs)
         let service = switch mode {
-        case .hello: HelloWorldService.application(configuration: configuration, chunkDelay: delay)
+        case .hello: HelloWorldService.application(configuration: configuration, chunkDelay: delay, responseDelay: .milliseconds(delayMs))
         case .echo: EchoService.application(configuration: configuration, canProve: proofs, chunkDelay: delay)
         }
         try await service.run()
@@ -48,6 +53,7 @@ struct HelloWorldCommand: ParsableCommand {
 // AsyncParsableCommand's synchronous `main()`/`run()` would be picked: parse, then serve.
 do {
     let command = try HelloWorldCommand.parse()
+    LoggingBootstrap.bootstrap(process: "infernet-hello-world")
     try await command.serve()
 } catch {
     HelloWorldCommand.exit(withError: error)
