@@ -37,6 +37,8 @@ let package = Package(
         // Shared libraries.
         .target(name: "InfernetCore", dependencies: [
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "InfernetBus", dependencies: [

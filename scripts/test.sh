@@ -10,13 +10,14 @@ export INFERNET_PYTHON="$venv/bin/python"
 export PATH="$venv/bin:$PATH"
 
 echo "== building (debug, with tests)"
-swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Wrapping|Write|Linking|Planning|Merging)' || true
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
 swift build --build-tests >/dev/null
 bin_dir=$(swift build --show-bin-path)
 export INFERNET_BIN_DIR="$bin_dir"
 
 echo "== Swift tests"
-swift test --skip-build
+# A bound, so a hung test fails CI instead of eating its time; line-buffered so a log shows where.
+timeout 2400 stdbuf -oL -eL swift test --skip-build
 
 if [ -x scripts/test-python.sh ]; then
   echo "== Python tests"

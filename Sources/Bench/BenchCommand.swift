@@ -21,6 +21,7 @@ struct Jobs: AsyncParsableCommand {
     @Option(help: "Directory of the built executables (default: this one's).") var binDir: String?
 
     func run() async throws {
+        ProcessBootstrap.start(process: "infernet-bench")
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         let node = try BenchNode(bin: bin, computeWorkers: computeWorkers)
         try node.start()

@@ -62,9 +62,13 @@ final class BenchNode: @unchecked Sendable {
         return (node, parts.joined(separator: ", "), service)
     }
 
+    /// Children are listed per thread that spawned them, so read every thread's list.
     private func descendants(of pid: Int32) -> [Int32] {
-        let children = ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "")
-            .split(separator: " ").compactMap { Int32($0) }
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        let children = threads.flatMap { thread in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { Int32($0) }
+        }
         return children + children.flatMap(descendants)
     }
 

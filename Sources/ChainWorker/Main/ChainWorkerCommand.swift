@@ -16,7 +16,7 @@ struct ChainCommand: AsyncParsableCommand {
     var identity = "chain"
 
     func run() async throws {
-        LoggingBootstrap.bootstrap(process: "infernet-chain")
+        ProcessBootstrap.start(process: "infernet-chain")
         try await ChainWorkerApp(options: WorkerOptions(configPath: NodeConfig.resolvePath(config), busEndpoint: bus, identity: identity)).run()
     }
 }

@@ -22,7 +22,7 @@ struct ComputeCommand: AsyncParsableCommand {
     var capacity = 1024
 
     func run() async throws {
-        LoggingBootstrap.bootstrap(process: "infernet-compute")
+        ProcessBootstrap.start(process: "infernet-compute")
         let name = identity ?? "compute-\(ProcessInfo.processInfo.hostName)-\(getpid())"
         let options = WorkerOptions(configPath: NodeConfig.resolvePath(config), busEndpoint: bus, identity: name)
         try await ComputeWorkerApp(options: options, manageContainers: manageContainers, capacity: capacity).run()

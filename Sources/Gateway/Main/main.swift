@@ -24,6 +24,7 @@ struct GatewayCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        ProcessBootstrap.start(process: "infernet-gateway")
         var logger = Logger(label: "infernet.gateway")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let path = NodeConfig.resolvePath(config)

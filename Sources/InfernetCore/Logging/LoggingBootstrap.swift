@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 
 /// Sets up swift-log once per process: stderr (journald under systemd), level from
 /// `INFERNET_LOG_LEVEL` (default info), label prefixed with the process name.
@@ -11,5 +13,16 @@ public enum LoggingBootstrap {
             handler.logLevel = level
             return handler
         }
+    }
+}
+
+/// What every process of the node does first.
+public enum ProcessBootstrap {
+    /// Logging, and Swift concurrency running on NIO's event loops: request handlers then run on
+    /// the threads that do the I/O instead of hopping to a second thread pool (measured: fewer
+    /// context switches, higher throughput on 2 cores).
+    public static func start(process: String) {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        LoggingBootstrap.bootstrap(process: process)
     }
 }

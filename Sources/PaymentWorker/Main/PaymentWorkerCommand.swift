@@ -16,7 +16,7 @@ struct PaymentCommand: AsyncParsableCommand {
     var identity = "payment"
 
     func run() async throws {
-        LoggingBootstrap.bootstrap(process: "infernet-payment")
+        ProcessBootstrap.start(process: "infernet-payment")
         try await PaymentWorkerApp(options: WorkerOptions(configPath: NodeConfig.resolvePath(config), busEndpoint: bus, identity: identity)).run()
     }
 }

@@ -53,7 +53,7 @@ struct HelloWorldCommand: ParsableCommand {
 // AsyncParsableCommand's synchronous `main()`/`run()` would be picked: parse, then serve.
 do {
     let command = try HelloWorldCommand.parse()
-    LoggingBootstrap.bootstrap(process: "infernet-hello-world")
+    ProcessBootstrap.start(process: "infernet-hello-world")
     try await command.serve()
 } catch {
     HelloWorldCommand.exit(withError: error)

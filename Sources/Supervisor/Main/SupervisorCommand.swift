@@ -17,7 +17,7 @@ struct NodeCommand: AsyncParsableCommand {
         var config: String?
 
         func run() async throws {
-            LoggingBootstrap.bootstrap(process: "infernet-node")
+            ProcessBootstrap.start(process: "infernet-node")
             do {
                 try await NodeRunner(configPath: NodeConfig.resolvePath(config)).run()
             } catch let exit as SupervisorExit {
