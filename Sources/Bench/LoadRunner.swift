@@ -8,6 +8,10 @@ import Synchronization
 struct LoadRunner: Sendable {
     let http: HTTPClient
     let clients: Int
+    /// Pause between polls of a job's status.
+    let pollInterval: Duration
+    /// Status polls made, to report polls per job.
+    let polls = PollCounter()
 
     struct Result {
         var completed: Int
@@ -78,15 +82,20 @@ struct LoadRunner: Sendable {
     func runJob(port: Int) async throws {
         let created = try await send(.POST, "http://127.0.0.1:\(port)/api/jobs", body: #"{"containers": ["hello-world"], "data": \#(Self.data)}"#)
         guard let id = String(buffer: created).split(separator: "\"").dropFirst(3).first else { throw BenchError.status(0, String(buffer: created)) }
-        var delay: UInt64 = 200_000
         while true {
+            try await Task.sleep(for: pollInterval)
+            polls.add()
             let status = String(buffer: try await send(.GET, "http://127.0.0.1:\(port)/api/jobs?id=\(id)"))
             if status.contains("\"success\"") { return }
             if status.contains("\"failed\"") { throw BenchError.failed(status) }
-            try await Task.sleep(nanoseconds: delay)
-            delay = min(delay * 2, 5_000_000)
         }
     }
+}
+
+final class PollCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    func take() -> Int { count.exchange(0, ordering: .relaxed) }
 }
 
 enum BenchError: Error {

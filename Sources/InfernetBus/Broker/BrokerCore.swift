@@ -36,7 +36,7 @@ final class BrokerCore: @unchecked Sendable {
                 "containers": "\(announcement.containers.joined(separator: ","))"])
             observer.peerJoined(announcement)
         }
-        send(state.received(message, from: identity, at: now), loop: loop)
+        send(state.received(message, from: identity, at: now), loop: loop, received: (message, frames[1]))
     }
 
     func tick(loop: SocketLoop) {
@@ -53,8 +53,13 @@ final class BrokerCore: @unchecked Sendable {
         send(state.processExited(pid: pid, at: monotonicSeconds()), loop: loop)
     }
 
-    private func send(_ outgoing: [BrokerState.Outgoing], loop: SocketLoop) {
-        for item in outgoing { loop.sendNow([item.to, Frame.encode(item.message)]) }
+    /// Sends what the rules decided. A message forwarded unchanged (requests, replies, chunks)
+    /// reuses the frame it arrived in instead of being encoded again.
+    private func send(_ outgoing: [BrokerState.Outgoing], loop: SocketLoop, received: (BusMessage, [UInt8])? = nil) {
+        for item in outgoing {
+            let payload = received.flatMap { $0.0 == item.message ? $0.1 : nil } ?? Frame.encode(item.message)
+            loop.sendNow([item.to, payload])
+        }
     }
 
     private func reject(_ reason: String, from identity: [UInt8]?) {

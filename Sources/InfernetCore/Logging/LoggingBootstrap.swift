@@ -22,6 +22,9 @@ public enum ProcessBootstrap {
     /// the threads that do the I/O instead of hopping to a second thread pool (measured: fewer
     /// context switches, higher throughput on 2 cores).
     public static func start(process: String) {
+        if let loops = ProcessInfo.processInfo.environment["INFERNET_EVENT_LOOPS"].flatMap(Int.init), loops > 0 {
+            NIOSingletons.groupLoopCountSuggestion = loops
+        }
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         LoggingBootstrap.bootstrap(process: process)
     }
