@@ -59,6 +59,7 @@ let package = Package(
         ]),
         .target(name: "WorkerKit", dependencies: [
             "InfernetCore", "InfernetBus", .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -85,7 +86,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Gateway/Kit", resources: [.copy("openapi.yaml")]),
         .executableTarget(name: "infernet-gateway", dependencies: [
-            "Gateway", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Gateway", "WorkerKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Gateway/Main"),
 
         .target(name: "ComputeWorker", dependencies: [

@@ -8,15 +8,10 @@ import WorkerKit
 struct ChainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "infernet-chain", abstract: "Infernet chain worker")
 
-    @Option(help: "Path to config.json (else INFERNET_CONFIG_PATH, else config.json).")
-    var config: String?
-    @Option(help: "Bus endpoint (default: from the config).")
-    var bus: String?
-    @Option(help: "Identity on the bus.")
-    var identity = "chain"
+    @OptionGroup var worker: WorkerArguments
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-chain")
-        try await ChainWorkerApp(options: WorkerOptions(configPath: NodeConfig.resolvePath(config), busEndpoint: bus, identity: identity)).run()
+        try await ChainWorkerApp(options: worker.options(defaultIdentity: "chain")).run()
     }
 }

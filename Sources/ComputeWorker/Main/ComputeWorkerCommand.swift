@@ -10,12 +10,7 @@ import WorkerKit
 struct ComputeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "infernet-compute", abstract: "Infernet compute worker")
 
-    @Option(help: "Path to config.json (else INFERNET_CONFIG_PATH, else config.json).")
-    var config: String?
-    @Option(help: "Bus endpoint of the node's supervisor, e.g. tcp://10.0.0.5:5555 (default: from the config).")
-    var bus: String?
-    @Option(help: "Identity on the bus (default: compute-HOSTNAME-PID).")
-    var identity: String?
+    @OptionGroup var worker: WorkerArguments
     @Flag(help: "Start and supervise the config's command/image containers on this host.")
     var manageContainers = false
     @Option(help: "Requests served at once before the broker queues more.")
@@ -23,8 +18,7 @@ struct ComputeCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-compute")
-        let name = identity ?? "compute-\(ProcessInfo.processInfo.hostName)-\(getpid())"
-        let options = WorkerOptions(configPath: NodeConfig.resolvePath(config), busEndpoint: bus, identity: name)
+        let options = worker.options(defaultIdentity: "compute-\(ProcessInfo.processInfo.hostName)-\(getpid())")
         try await ComputeWorkerApp(options: options, manageContainers: manageContainers, capacity: capacity).run()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import InfernetCore
 import Logging
+import WorkerKit
 
 /// `infernet-gateway --config FILE [--bus ENDPOINT] [--identity NAME]`: the node's HTTP API for
 /// off-chain jobs (normally started by `infernet-node`).
@@ -11,32 +12,13 @@ struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infernet-gateway", abstract: "The Infernet node's HTTP API for off-chain jobs.")
 
-    @Option(name: .long, help: "Path of config.json (default: $INFERNET_CONFIG_PATH, else config.json).")
-    var config: String?
-
-    @Option(name: .long, help: "Bus endpoint (ipc://PATH or tcp://HOST:PORT); default from the config.")
-    var bus: String?
-
-    @Option(name: .long, help: "Identity on the bus.")
-    var identity: String = "gateway"
-
-    @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical).")
-    var logLevel: String = "info"
+    @OptionGroup var worker: WorkerArguments
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-gateway")
-        var logger = Logger(label: "infernet.gateway")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let path = NodeConfig.resolvePath(config)
-        let nodeConfig: NodeConfig
-        do {
-            nodeConfig = try NodeConfig.load(path: path)
-        } catch {
-            FileHandle.standardError.write(Data("infernet-gateway: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        for warning in nodeConfig.warnings { logger.warning("\(warning)") }
-        let endpoint = bus ?? nodeConfig.node.resolvedBusEndpoint()
-        try await Gateway.run(config: nodeConfig, busEndpoint: endpoint, identity: identity, logger: logger)
+        let logger = Logger(label: "infernet.gateway")
+        let options = worker.options(defaultIdentity: "gateway")
+        let config = options.loadConfig(logger: logger)
+        try await Gateway.run(config: config, busEndpoint: options.endpoint(for: config), identity: options.identity, logger: logger)
     }
 }

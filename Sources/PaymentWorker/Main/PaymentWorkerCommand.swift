@@ -8,15 +8,10 @@ import WorkerKit
 struct PaymentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "infernet-payment", abstract: "Infernet payment worker")
 
-    @Option(help: "Path to config.json (else INFERNET_CONFIG_PATH, else config.json).")
-    var config: String?
-    @Option(help: "Bus endpoint (default: from the config).")
-    var bus: String?
-    @Option(help: "Identity on the bus.")
-    var identity = "payment"
+    @OptionGroup var worker: WorkerArguments
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-payment")
-        try await PaymentWorkerApp(options: WorkerOptions(configPath: NodeConfig.resolvePath(config), busEndpoint: bus, identity: identity)).run()
+        try await PaymentWorkerApp(options: worker.options(defaultIdentity: "payment")).run()
     }
 }
