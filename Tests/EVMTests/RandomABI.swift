@@ -33,7 +33,7 @@ struct RandomABI {
         switch int(0...4) {
         case 0: return 0
         case 1: return BigUInt.maxValue(bits: bits)
-        case 2: return BigUInt(UInt64.random(in: 0...255, using: &generator))
+        case 2: return BigUInt(UInt64.random(in: 0...255, using: &generator)) & BigUInt.maxValue(bits: bits)
         default:
             let width = int(1...bits)
             return BigUInt(generator.bytes((width + 7) / 8)) & BigUInt.maxValue(bits: width)

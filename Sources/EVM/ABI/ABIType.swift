@@ -124,6 +124,7 @@ private struct ABITypeParser {
             while position < text.count, isNameChar(text[position]) { position += 1 }
             base = try elementary(String(decoding: text[start..<position], as: UTF8.self))
         }
+        var levels = depth
         while position < text.count, text[position] == UInt8(ascii: "[") {
             position += 1
             let start = position
@@ -137,7 +138,8 @@ private struct ABITypeParser {
                 guard let count = Int(digits), count > 0, count <= 1 << 20 else { throw fail("bad array length '\(digits)'") }
                 base = .fixedArray(base, count)
             }
-            guard depth + 1 < Self.maxDepth else { throw fail("nested more than \(Self.maxDepth) levels") }
+            levels += 1
+            guard levels < Self.maxDepth else { throw fail("nested more than \(Self.maxDepth) levels") }
         }
         return base
     }
