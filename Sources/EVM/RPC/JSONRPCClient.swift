@@ -37,7 +37,19 @@ public final class JSONRPCClient: Sendable {
     let pool: EndpointPool
     let logger: Logger
 
-    public init(configuration: JSONRPCConfiguration, httpClient: HTTPClient = .shared,
+    /// The process-wide HTTP client used by default. Unlike `HTTPClient.shared` it does not retry
+    /// failed connection attempts until the deadline (this client fails over to the next URL
+    /// instead) and it gives up connecting after 3 seconds.
+    public static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(3)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// - Parameter httpClient: the HTTP client to use; it should not retry connection establishment
+    ///   (see `defaultHTTPClient`), or a dead URL costs a whole timeout before fail-over.
+    public init(configuration: JSONRPCConfiguration, httpClient: HTTPClient = JSONRPCClient.defaultHTTPClient,
                 logger: Logger = Logger(label: "infernet.evm.rpc")) {
         self.configuration = configuration
         self.http = httpClient
