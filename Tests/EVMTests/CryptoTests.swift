@@ -8,6 +8,7 @@ final class CryptoTests: XCTestCase {
                        "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23")
         XCTAssertEqual(try PrivateKey(hex: String(repeating: "0", count: 63) + "1").address.checksummed,
                        "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf")
+        XCTAssertEqual(try PrivateKey(hex: String(repeating: "0", count: 63) + "1").address.rawValue.startIndex, 0)
         XCTAssertThrowsError(try PrivateKey(Data(count: 32)))
         XCTAssertThrowsError(try PrivateKey(hex: "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"))
         XCTAssertThrowsError(try PrivateKey(Data(count: 31)))

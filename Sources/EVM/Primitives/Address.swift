@@ -48,7 +48,7 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     /// The address of the account whose uncompressed public key (64 bytes, no 0x04 prefix) is given.
     public init(publicKey64 bytes: Data) {
-        self.rawValue = Keccak256.hash(bytes).suffix(20)
+        self.rawValue = Data(Keccak256.hash(bytes).suffix(20))
     }
 
     /// The EIP-55 mixed-case checksummed form.
