@@ -54,10 +54,11 @@ let package = Package(
         .target(name: "ServiceKit", dependencies: [
             "InfernetCore",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "WorkerKit", dependencies: [
-            "InfernetCore", "InfernetBus",
+            "InfernetCore", "InfernetBus", .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -65,6 +66,8 @@ let package = Package(
         // One folder per process: a library holding the logic (Kit) and a thin executable (Main).
         .target(name: "Supervisor", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit", "ComputeWorker",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Supervisor/Kit"),
         .executableTarget(name: "infernet-node", dependencies: [
@@ -86,6 +89,10 @@ let package = Package(
         .target(name: "ComputeWorker", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/ComputeWorker/Kit"),
         .executableTarget(name: "infernet-compute", dependencies: [
@@ -115,8 +122,9 @@ let package = Package(
 
         // Benchmarks (commands, not tests).
         .executableTarget(name: "infernet-bench", dependencies: [
-            "InfernetCore", "EVM",
+            "InfernetCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Bench"),
 
@@ -128,6 +136,19 @@ let package = Package(
         .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore"]),
         .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
         .testTarget(name: "EVMTests", dependencies: ["EVM"]),
+        .testTarget(name: "GatewayTests", dependencies: [
+            "Gateway", "InfernetCore", "InfernetBus",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "ServiceKitTests", dependencies: [
+            "ServiceKit", "InfernetCore",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .testTarget(name: "ComputeWorkerTests", dependencies: [
+            "ComputeWorker", "InfernetCore", "InfernetBus", "ServiceKit",
+        ]),
         .testTarget(name: "NodeTests", dependencies: [
             "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,1 +1,173 @@
+import AsyncHTTPClient
+import ComputeWorker
+import Foundation
+import InfernetBus
 import InfernetCore
+import Logging
+
+/// Why the supervisor stopped.
+public enum SupervisorExit: Error, CustomStringConvertible, Sendable {
+    case restartIntensityExceeded(worker: String, restarts: Int, within: Double)
+    case busUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .restartIntensityExceeded(let worker, let restarts, let within):
+            "worker '\(worker)' needed \(restarts) restarts within \(Int(within)) s; giving up so the service manager restarts the node"
+        case .busUnavailable(let reason): "the bus could not start: \(reason)"
+        }
+    }
+}
+
+/// Keeps the worker processes running: starts them, restarts those that exit or stop
+/// answering heartbeats (with back-off, within a restart-intensity limit), and drains them.
+public actor Supervisor {
+    struct Child {
+        var spec: WorkerSpec
+        var process: Process?
+        var startedAt: Double = 0
+        var history = RestartPolicy.History()
+        var joined = false
+    }
+
+    let policy: RestartPolicy
+    let grace: Double
+    let logger: Logger
+    let notifier: SystemdNotifier
+    private var children: [String: Child] = [:]
+    private var order: [String] = []
+    private var draining = false
+    private var failure: SupervisorExit?
+    private var finished: CheckedContinuation<Void, Never>?
+    private var readySent = false
+    weak var broker: Broker?
+
+    public init(specs: [WorkerSpec], policy: RestartPolicy, grace: Double, notifier: SystemdNotifier, logger: Logger) {
+        self.policy = policy
+        self.grace = grace
+        self.notifier = notifier
+        self.logger = logger
+        for spec in specs {
+            children[spec.name] = Child(spec: spec)
+            order.append(spec.name)
+        }
+    }
+
+    func attach(_ broker: Broker) { self.broker = broker }
+
+    public func startAll() {
+        for name in order { launch(name) }
+    }
+
+    /// Waits until the supervisor gives up (throws) or a drain completes (returns).
+    public func waitUntilFinished() async throws {
+        if failure == nil && !(draining && children.values.allSatisfy({ $0.process == nil })) {
+            await withCheckedContinuation { finished = $0 }
+        }
+        if let failure { throw failure }
+    }
+
+    public var runningPIDs: [String: Int32] {
+        children.compactMapValues { child in child.process.map { $0.processIdentifier } }
+    }
+
+    // MARK: Events
+
+    func peerJoined(pid: Int32) {
+        guard let name = children.first(where: { $0.value.process?.processIdentifier == pid })?.key else { return }
+        children[name]?.joined = true
+        if !readySent, children.values.allSatisfy(\.joined) {
+            readySent = true
+            logger.info("node ready: all workers joined the bus", metadata: ["workers": "\(order.joined(separator: ","))"])
+            notifier.ready()
+        }
+    }
+
+    /// A worker stopped answering heartbeats: kill it so it is restarted like a crash.
+    func peerLost(pid: Int32) {
+        guard !draining, let child = children.values.first(where: { $0.process?.processIdentifier == pid }) else { return }
+        logger.warning("worker stopped answering heartbeats; killing it", metadata: ["worker": "\(child.spec.name)", "pid": "\(pid)"])
+        kill(pid, SIGKILL)
+    }
+
+    private func exited(_ name: String, pid: Int32, status: Int32) async {
+        guard var child = children[name], child.process?.processIdentifier == pid else { return }
+        child.process = nil
+        child.joined = false
+        children[name] = child
+        broker?.processExited(pid: pid)
+        if draining {
+            logger.info("worker stopped", metadata: ["worker": "\(name)", "status": "\(status)"])
+            if children.values.allSatisfy({ $0.process == nil }) { finish() }
+            return
+        }
+        var history = child.history
+        let decision = policy.decide(exitAt: monotonicSeconds(), startedAt: child.startedAt, history: &history)
+        children[name]?.history = history
+        switch decision {
+        case .restart(let delay):
+            logger.warning("worker exited; restarting", metadata: ["worker": "\(name)", "status": "\(status)", "delay_s": "\(delay)"])
+            try? await Task.sleep(for: .seconds(delay))
+            if !draining { launch(name) }
+        case .giveUp(let restarts, let within):
+            let reason = SupervisorExit.restartIntensityExceeded(worker: name, restarts: restarts, within: within)
+            failure = reason
+            logger.critical("\(reason)")
+            await drain()
+        }
+    }
+
+    private func launch(_ name: String) {
+        guard let spec = children[name]?.spec else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: spec.executable)
+        process.arguments = spec.arguments
+        process.terminationHandler = { [weak self] finished in
+            let pid = finished.processIdentifier
+            let status = finished.terminationStatus
+            Task { await self?.exited(name, pid: pid, status: status) }
+        }
+        do {
+            try process.run()
+            children[name]?.process = process
+            children[name]?.startedAt = monotonicSeconds()
+            logger.info("worker started", metadata: ["worker": "\(name)", "pid": "\(process.processIdentifier)"])
+        } catch {
+            logger.error("worker could not start", metadata: ["worker": "\(name)", "executable": "\(spec.executable)", "error": "\(error)"])
+            failure = .busUnavailable("cannot start \(spec.executable): \(error)")
+            finish()
+        }
+    }
+
+    // MARK: Drain
+
+    /// SIGTERM the gateway first (it stops taking jobs and lets running ones finish), then the
+    /// other workers; whatever is still alive after the grace period is killed.
+    public func drain() async {
+        guard !draining else { return }
+        draining = true
+        notifier.stopping()
+        let deadline = monotonicSeconds() + grace
+        let front = order.filter { $0 == "gateway" }
+        let rest = order.filter { $0 != "gateway" }
+        for group in [front, rest] {
+            for name in group { if let pid = children[name]?.process?.processIdentifier { kill(pid, SIGTERM) } }
+            while group.contains(where: { children[$0]?.process != nil }), monotonicSeconds() < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        for child in children.values {
+            if let pid = child.process?.processIdentifier {
+                logger.warning("worker did not stop within the grace period; killing it", metadata: ["worker": "\(child.spec.name)"])
+                kill(pid, SIGKILL)
+            }
+        }
+        while children.values.contains(where: { $0.process != nil }) { try? await Task.sleep(for: .milliseconds(10)) }
+        finish()
+    }
+
+    private func finish() {
+        finished?.resume()
+        finished = nil
+    }
+}

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import Foundation
+import InfernetBus
+import InfernetCore
+import Logging
+import NIOCore
+import WorkerKit
+
+/// Serves the compute bus methods: `compute.run` (chains and streams) and `compute.resources`.
+public struct ComputeHandler: BusRequestHandler {
+    let caller: ContainerCaller
+    let containers: [ContainerConfig]
+    let streamTimeout: Double
+    let logger: Logger
+
+    public init(containers: [ContainerConfig], http: HTTPClient, streamTimeout: Double, logger: Logger) {
+        self.caller = ContainerCaller(containers: containers, http: http)
+        self.containers = containers
+        self.streamTimeout = streamTimeout
+        self.logger = logger
+    }
+
+    public func handle(_ request: BusRequest, peer: BusPeer) async -> BusReply {
+        switch request.method {
+        case ComputeMethod.run:
+            guard let compute = try? BusBody.decode(ComputeRequest.self, from: request.body) else {
+                return BusReply(id: request.id, error: "compute.run body is not a ComputeRequest")
+            }
+            let result = compute.stream
+                ? await caller.stream(compute, timeout: streamTimeout) { peer.send(BusChunk(id: request.id, data: $0)) }
+                : await caller.run(compute)
+            if let failure = result.outcomes.last?.error {
+                logger.debug("job failed", metadata: ["job": "\(compute.jobID)", "error": "\(failure)"])
+            }
+            return BusReply(id: request.id, body: BusBody.encode(result))
+        case ComputeMethod.resources:
+            let query = (try? BusBody.decode(ResourcesRequest.self, from: request.body)) ?? ResourcesRequest(modelID: nil)
+            return BusReply(id: request.id, body: BusBody.encode(await resources(modelID: query.modelID)))
+        default:
+            return BusReply(id: request.id, error: "compute workers do not serve method '\(request.method)'")
+        }
+    }
+
+    /// Every container's `GET /service-resources[?model_id=]`; containers that fail are left out.
+    func resources(modelID: String?) async -> ResourcesResult {
+        await withTaskGroup(of: (String, String?).self) { group in
+            for container in containers {
+                group.addTask { (container.id, await fetchResources(container, modelID: modelID)) }
+            }
+            var result: [String: String] = [:]
+            for await (id, json) in group { if let json { result[id] = json } }
+            return ResourcesResult(resources: result)
+        }
+    }
+
+    private func fetchResources(_ container: ContainerConfig, modelID: String?) async -> String? {
+        var url = container.baseURL + "/service-resources"
+        if let modelID {
+            url += "?model_id=" + (modelID.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? modelID)
+        }
+        var request = HTTPClientRequest(url: url)
+        request.headers = caller.headers(for: container)
+        guard let response = try? await caller.http.execute(request, timeout: .seconds(10)),
+              (200..<300).contains(response.status.code),
+              let body = try? await response.body.collect(upTo: 4 << 20),
+              let json = try? JSONValue(parsing: body.readableBytesView)
+        else { return nil }
+        return json.jsonText
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import InfernetCore
+import Logging
+
+/// A container run as a local process from its `command`: started with `PORT` set, restarted
+/// with back-off when it exits, stopped (SIGTERM, then SIGKILL) on shutdown.
+actor ManagedProcess {
+    let container: ContainerConfig
+    let logger: Logger
+    private var process: Process?
+    private var stopping = false
+    private var backoff = 0.2
+    private(set) var restarts = 0
+
+    init(container: ContainerConfig, logger: Logger) {
+        self.container = container
+        self.logger = logger
+    }
+
+    func start() throws {
+        guard !stopping else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // `exec` so signals reach the service itself, not a shell around it.
+        process.arguments = ["-c", "exec " + container.command]
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in container.env { environment[key] = value }
+        environment["PORT"] = String(container.port)
+        process.environment = environment
+        process.terminationHandler = { [weak self] finished in
+            let status = finished.terminationStatus
+            Task { await self?.exited(status: status) }
+        }
+        try process.run()
+        self.process = process
+        logger.info("container process started", metadata: ["container": "\(container.id)", "pid": "\(process.processIdentifier)", "port": "\(container.port)"])
+    }
+
+    private func exited(status: Int32) async {
+        guard !stopping else { return }
+        restarts += 1
+        logger.warning("container process exited; restarting", metadata: [
+            "container": "\(container.id)", "status": "\(status)", "backoff_s": "\(backoff)"])
+        try? await Task.sleep(for: .seconds(backoff))
+        backoff = min(backoff * 2, 10)
+        do {
+            try start()
+        } catch {
+            logger.error("container process could not be restarted", metadata: ["container": "\(container.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Marks the process healthy again so the next crash restarts quickly.
+    func resetBackoff() { backoff = 0.2 }
+
+    func stop(grace: Double) async {
+        stopping = true
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        let deadline = monotonicClock() + grace
+        while process.isRunning, monotonicClock() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    private func monotonicClock() -> Double { ProcessInfo.processInfo.systemUptime }
+}

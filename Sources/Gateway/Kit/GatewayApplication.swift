@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import InfernetBus
+import InfernetCore
+import Logging
+import NIOCore
+
+/// The gateway process: the HTTP API for off-chain jobs, its job store and its bus client.
+///
+/// ```swift
+/// let store = try JobStore(path: JobStore.path(dataDirectory: config.node.dataDirectory))
+/// let gateway = Gateway(config: config, store: store, bus: BusComputeClient(peer: peer), logger: logger)
+/// try await gateway.makeApplication().runService()
+/// ```
+public struct Gateway: Sendable {
+    public struct Options: Sendable {
+        /// Overrides `server.bind_address` / `server.port` (tests use port 0).
+        public var host: String?
+        public var port: Int?
+        /// The node's EOA, shown by `/info` when the chain is enabled.
+        public var nodeAddress = ""
+        public var dispatcher = JobDispatcher.Options()
+
+        public init(host: String? = nil, port: Int? = nil) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public let config: NodeConfig
+    public let store: JobStore
+    public let bus: any ComputeBus
+    public let metrics: GatewayMetrics
+    public let dispatcher: JobDispatcher
+    public let options: Options
+    let delegated: any DelegatedSubscriptionHandler
+    let logger: Logger
+
+    public init(config: NodeConfig, store: JobStore, bus: any ComputeBus, options: Options = Options(),
+                delegated: any DelegatedSubscriptionHandler = UnavailableDelegatedSubscriptions(),
+                metrics: GatewayMetrics = GatewayMetrics(), logger: Logger) {
+        self.config = config
+        self.store = store
+        self.bus = bus
+        self.metrics = metrics
+        self.options = options
+        self.delegated = delegated
+        self.logger = logger
+        var dispatcherOptions = options.dispatcher
+        dispatcherOptions.streamTimeout = config.node.streamTimeout
+        dispatcherOptions.grace = min(dispatcherOptions.grace, config.node.shutdownGrace)
+        self.dispatcher = JobDispatcher(bus: bus, store: store, config: config, metrics: metrics,
+                                        options: dispatcherOptions, logger: logger)
+    }
+
+    /// Every route of the API.
+    public func makeRouter() -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: RateLimitMiddleware(
+            limiter: RateLimiter(limit: config.server.rateLimit.numRequests, period: config.server.rateLimit.period),
+            metrics: metrics))
+        let intake = JobIntake(guardian: Guardian(config: config), store: store, dispatcher: dispatcher,
+                               delegated: delegated, metrics: metrics, logger: logger)
+        InfoRoutes(config: config, nodeAddress: options.nodeAddress, bus: bus, dispatcher: dispatcher, logger: logger)
+            .register(on: router)
+        JobsRoutes(intake: intake).register(on: router)
+        StreamRoutes(intake: intake, bus: bus).register(on: router)
+        StatusRoutes(store: store).register(on: router)
+        DocumentRoutes(metrics: metrics, bus: bus).register(on: router)
+        return router
+    }
+
+    /// The Hummingbird application with the dispatcher as a service: on graceful shutdown the
+    /// server stops taking requests and finishes the ones in flight, then the dispatcher drains.
+    public func makeApplication(
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let host = options.host ?? config.server.bindAddress
+        let port = options.port ?? config.server.port
+        return Application(
+            router: makeRouter(),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            services: [dispatcher],
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+}
+
+extension Gateway {
+    /// What `infernet-gateway` does: open the store, connect to the bus, serve until SIGTERM or
+    /// SIGINT, then drain and leave.
+    public static func run(config: NodeConfig, busEndpoint: String, identity: String, logger: Logger) async throws {
+        let store = try JobStore(path: JobStore.path(dataDirectory: config.node.dataDirectory))
+        let peer = try BusPeer(
+            options: BusPeer.Options(
+                endpoint: busEndpoint, identity: identity,
+                announcement: PeerAnnouncement(service: "gateway", pid: getpid()),
+                heartbeatInterval: config.node.heartbeatInterval),
+            logger: logger)
+        let gateway = Gateway(config: config, store: store, bus: BusComputeClient(peer: peer), logger: logger)
+        logger.info("gateway starting", metadata: [
+            "address": "\(config.server.bindAddress):\(config.server.port)", "bus": "\(busEndpoint)",
+            "containers": "\(config.containers.count)",
+        ])
+        defer { peer.stop() }
+        try await gateway.makeApplication().runService()
+        logger.info("gateway stopped")
+    }
+}

@@ -1,0 +1,93 @@
+import InfernetCore
+
+/// `POST /api/jobs` body: `{"containers":[str], "data":object, "requires_proof":bool?}`.
+public struct JobRequest: Sendable, Equatable {
+    public var containers: [String]
+    public var data: JSONValue
+    public var requiresProof: Bool
+
+    public init(containers: [String], data: JSONValue, requiresProof: Bool = false) {
+        self.containers = containers
+        self.data = data
+        self.requiresProof = requiresProof
+    }
+}
+
+/// `POST /api/jobs` with a signed subscription (`{"subscription", "signature", "data"}`). The
+/// chain worker owns these; the gateway checks the shape and hands them on.
+public struct DelegatedSubscriptionRequest: Sendable, Equatable {
+    public var subscription: JSONObject
+    public var signature: JSONObject
+    public var data: JSONValue
+}
+
+/// What a client posted to `/api/jobs` (or as one item of a batch).
+public enum JobSubmission: Sendable, Equatable {
+    case job(JobRequest)
+    case delegated(DelegatedSubscriptionRequest)
+
+    /// Reads a submission out of a parsed body; wrong shapes name the field.
+    public static func parse(_ value: JSONValue) throws(APIError) -> JobSubmission {
+        guard let object = value.objectValue else {
+            throw APIError.field("body", "expected a JSON object, got \(value.typeName)")
+        }
+        if object["subscription"] != nil {
+            return .delegated(try DelegatedSubscriptionRequest(object))
+        }
+        return .job(try JobRequest(object))
+    }
+}
+
+extension JobRequest {
+    init(_ object: JSONObject) throws(APIError) {
+        guard let containersValue = object["containers"] else { throw APIError.field("containers", "required") }
+        guard let list = containersValue.arrayValue else {
+            throw APIError.field("containers", "expected a list of strings, got \(containersValue.typeName)")
+        }
+        var containers: [String] = []
+        containers.reserveCapacity(list.count)
+        for element in list {
+            guard let id = element.stringValue else {
+                throw APIError.field("containers", "expected a list of strings, got an item of type \(element.typeName)")
+            }
+            containers.append(id)
+        }
+        guard let data = object["data"] else { throw APIError.field("data", "required") }
+        guard data.objectValue != nil else { throw APIError.field("data", "expected an object, got \(data.typeName)") }
+        var requiresProof = false
+        if let proof = object["requires_proof"], !proof.isNull {
+            guard let flag = proof.boolValue else {
+                throw APIError.field("requires_proof", "expected true or false, got \(proof.typeName)")
+            }
+            requiresProof = flag
+        }
+        self.init(containers: containers, data: data, requiresProof: requiresProof)
+    }
+}
+
+extension DelegatedSubscriptionRequest {
+    static let subscriptionKeys = [
+        "owner", "active_at", "period", "frequency", "redundancy", "containers", "lazy", "verifier",
+        "payment_amount", "payment_token", "wallet",
+    ]
+    static let signatureKeys = ["nonce", "expiry", "v", "r", "s"]
+
+    init(_ object: JSONObject) throws(APIError) {
+        guard let subscription = object["subscription"]?.objectValue else {
+            throw APIError.field("subscription", "expected an object")
+        }
+        for key in Self.subscriptionKeys where subscription[key] == nil {
+            throw APIError.field("subscription.\(key)", "required")
+        }
+        guard let signatureValue = object["signature"] else { throw APIError.field("signature", "required") }
+        guard let signature = signatureValue.objectValue else {
+            throw APIError.field("signature", "expected an object, got \(signatureValue.typeName)")
+        }
+        for key in Self.signatureKeys where signature[key] == nil {
+            throw APIError.field("signature.\(key)", "required")
+        }
+        let data = object["data"] ?? .object(JSONObject())
+        guard data.objectValue != nil else { throw APIError.field("data", "expected an object, got \(data.typeName)") }
+        self.init(subscription: subscription, signature: signature, data: data)
+    }
+}

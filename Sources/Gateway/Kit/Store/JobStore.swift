@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+import InfernetCore
+
+/// Off-chain jobs in SQLite (`<data_dir>/gateway.sqlite`, WAL), with group commit for writes
+/// and a cache of recent jobs for reads. A job is committed before it is sent on the bus and
+/// survives a crash of the process; `synchronous = NORMAL` trades durability across power loss
+/// (not process crashes) for commit latency.
+public final class JobStore: Sendable {
+    let pool: DatabasePool
+    let cache: JobCache
+    let batcher: WriteBatcher
+
+    /// Opens (creating if needed) the store at `path`.
+    public init(path: String, cacheCapacity: Int = 20_000) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.maximumReaderCount = 4
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+        cache = JobCache(capacity: cacheCapacity)
+        batcher = WriteBatcher(writer: pool)
+    }
+
+    /// The store's file in a data directory.
+    public static func path(dataDirectory: String) -> String {
+        URL(fileURLWithPath: dataDirectory).appendingPathComponent("gateway.sqlite").path
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    client TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    containers TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    requires_proof INTEGER NOT NULL DEFAULT 0,
+                    stream INTEGER NOT NULL DEFAULT 0,
+                    result TEXT,
+                    intermediate TEXT NOT NULL DEFAULT '[]',
+                    created REAL NOT NULL,
+                    updated REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX jobs_by_client ON jobs (client, created);
+                CREATE INDEX jobs_running ON jobs (created) WHERE status = 'running';
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Writes (each returns once committed)
+
+    /// Records a new job (normally `running`), or a full replacement of a job's state.
+    public func save(_ job: JobRecord) async throws {
+        try await save([job])
+    }
+
+    /// Records several jobs in one commit.
+    public func save(_ jobs: [JobRecord]) async throws {
+        try await batcher.submit(.save(jobs))
+        for job in jobs { cache.put(job) }
+    }
+
+    /// Records a job's new status and result.
+    public func finish(_ job: JobRecord) async throws {
+        try await batcher.submit(.finish(job))
+        cache.put(job)
+    }
+
+    // MARK: Reads
+
+    public func job(id: String) async throws -> JobRecord? {
+        if let job = cache.get(id) { return job }
+        return try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(JobRecord.init(row:))
+        }
+    }
+
+    /// The jobs of `client` among `ids`, in the order asked (unknown ids left out).
+    public func jobs(ids: [String], client: String) async throws -> [JobRecord] {
+        var found: [String: JobRecord] = [:]
+        var missing: [String] = []
+        for id in ids {
+            if let job = cache.get(id) { found[id] = job } else { missing.append(id) }
+        }
+        if !missing.isEmpty {
+            let missing = missing
+            let rows = try await pool.read { db -> [JobRecord] in
+                var records: [JobRecord] = []
+                // SQLite limits bound parameters; ask in slices.
+                var start = 0
+                while start < missing.count {
+                    let slice = Array(missing[start..<min(start + 500, missing.count)])
+                    let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                    records += try Row.fetchAll(
+                        db, sql: "SELECT * FROM jobs WHERE id IN (\(marks))", arguments: StatementArguments(slice)
+                    ).map(JobRecord.init(row:))
+                    start += 500
+                }
+                return records
+            }
+            for record in rows { found[record.id] = record }
+        }
+        var result: [JobRecord] = []
+        result.reserveCapacity(found.count)
+        var seen = Set<String>()
+        for id in ids {
+            guard let job = found[id], job.client == client, seen.insert(id).inserted else { continue }
+            result.append(job)
+        }
+        return result
+    }
+
+    /// Ids of `client`'s jobs, oldest first: all, only running (`pending == true`) or only
+    /// finished (`pending == false`).
+    public func jobIDs(client: String, pending: Bool?) async throws -> [String] {
+        try await pool.read { db in
+            let filter = switch pending {
+            case nil: ""
+            case true?: " AND status = 'running'"
+            case false?: " AND status != 'running'"
+            }
+            return try String.fetchAll(
+                db, sql: "SELECT id FROM jobs WHERE client = ?\(filter) ORDER BY created", arguments: [client])
+        }
+    }
+
+    /// Jobs left `running` (by a crash or a shutdown), oldest first, to be sent again.
+    public func runningJobs() async throws -> [JobRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE status = 'running' ORDER BY created")
+                .map(JobRecord.init(row:))
+        }
+    }
+
+    public func count() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0 }
+    }
+
+    static func unixTime() -> Double { Date().timeIntervalSince1970 }
+}
+
+extension JobRecord {
+    init(row: Row) {
+        let containers: String = row["containers"]
+        self.init(
+            id: row["id"], client: row["client"],
+            status: JobStatus(rawValue: row["status"]) ?? .failed,
+            containers: containers.isEmpty ? [] : containers.split(separator: ",").map(String.init),
+            data: row["data"], requiresProof: row["requires_proof"], stream: row["stream"],
+            result: row["result"], intermediate: row["intermediate"], createdAt: row["created"])
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// The whole node configuration: the infernet-node 1.4 `config.json` keys, plus this node's own
+/// keys under `node` (documented in deploy/README.md).
+public struct NodeConfig: Sendable, Equatable {
+    public var log = LogConfig()
+    public var manageContainers = true
+    public var server = ServerConfig()
+    public var chain = ChainConfig()
+    public var dockerCredentials: DockerCredentials?
+    public var forwardStats = true
+    public var startupWait = 5.0
+    public var containers: [ContainerConfig] = []
+    public var node = NodeOptions()
+    /// Notices about unknown or ignored keys, to be logged at start-up.
+    public var warnings: [String] = []
+
+    public init() {}
+
+    public func container(id: String) -> ContainerConfig? { containers.first { $0.id == id } }
+}
+
+public struct LogConfig: Sendable, Equatable {
+    public var path = "infernet_node.log"
+    public var maxFileSize = 1 << 30
+    public var backupCount = 2
+}
+
+public struct ServerConfig: Sendable, Equatable {
+    public var port = 4000
+    /// Address the HTTP API binds to (this node's key `server.bind_address`).
+    public var bindAddress = "0.0.0.0"
+    public var rateLimit = RateLimit()
+
+    public struct RateLimit: Sendable, Equatable {
+        public var numRequests = 60
+        public var period = 60.0
+    }
+}
+
+public struct DockerCredentials: Sendable, Equatable {
+    public var username: String
+    public var password: Secret
+}
+
+public struct ChainConfig: Sendable, Equatable {
+    public var enabled = false
+    public var rpcURL = ""
+    /// Extra RPC URLs for fail-over (this node's key `chain.rpc_urls`).
+    public var extraRPCURLs: [String] = []
+    public var trailHeadBlocks = 1
+    public var registryAddress = ""
+    public var wallet = Wallet()
+    public var snapshotSync = SnapshotSync()
+
+    public struct Wallet: Sendable, Equatable {
+        public var maxGasLimit = 5_000_000
+        public var privateKey = Secret("")
+        public var paymentAddress = ""
+        public var allowedSimErrors: [String] = []
+    }
+
+    public struct SnapshotSync: Sendable, Equatable {
+        public var sleep = 1.0
+        public var batchSize = 500
+        public var startingSubID = 0
+        public var syncPeriod = 0.5
+    }
+}
+
+/// This node's own settings (key `node`): process layout, bus, persistence, restarts.
+public struct NodeOptions: Sendable, Equatable {
+    /// Directory for the SQLite files (gateway.sqlite, chain.sqlite, payment.sqlite).
+    public var dataDirectory = "var"
+    /// Bus endpoint the supervisor binds: `ipc://PATH` or `tcp://HOST:PORT`. Empty: an ipc path
+    /// in the data directory.
+    public var busEndpoint = ""
+    public var computeWorkers = 1
+    /// Seconds between heartbeats on the bus; a peer silent for `heartbeatLiveness` beats is dead.
+    public var heartbeatInterval = 0.25
+    public var heartbeatLiveness = 4
+    public var restartBackoffInitial = 0.1
+    public var restartBackoffMax = 10.0
+    /// At most `restartIntensity` restarts of one worker within `restartPeriod` seconds.
+    public var restartIntensity = 5
+    public var restartPeriod = 30.0
+    /// Seconds workers get to finish in-flight work after SIGTERM before they are killed.
+    public var shutdownGrace = 10.0
+    /// Longest container chain whose container-set hash is recognised on chain.
+    public var maxChainLength = 3
+    /// Seconds a stream may take (the reference uses 60).
+    public var streamTimeout = 60.0
+
+    public init() {}
+
+    public func resolvedBusEndpoint() -> String {
+        if !busEndpoint.isEmpty { return busEndpoint }
+        let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        return "ipc://\(directory)/bus.ipc"
+    }
+}

@@ -1,0 +1,88 @@
+extension JSONValue {
+    /// Compact JSON text (no spaces), keys in their stored order.
+    public var jsonText: String {
+        var output = ""
+        output.reserveCapacity(64)
+        write(to: &output)
+        return output
+    }
+
+    public var jsonBytes: [UInt8] { Array(jsonText.utf8) }
+
+    func write(to output: inout String) {
+        switch self {
+        case .null: output += "null"
+        case .bool(let value): output += value ? "true" : "false"
+        case .number(let number): output += number.literal
+        case .string(let string): JSONValue.writeEscaped(string, to: &output)
+        case .array(let elements):
+            output += "["
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { output += "," }
+                element.write(to: &output)
+            }
+            output += "]"
+        case .object(let object):
+            output += "{"
+            for (offset, entry) in object.entries.enumerated() {
+                if offset > 0 { output += "," }
+                JSONValue.writeEscaped(entry.key, to: &output)
+                output += ":"
+                entry.value.write(to: &output)
+            }
+            output += "}"
+        }
+    }
+
+    static func writeEscaped(_ string: String, to output: inout String) {
+        output += "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case _ where scalar.value < 0x20:
+                output += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        output += "\""
+    }
+}
+
+extension JSONValue: CustomStringConvertible {
+    public var description: String { jsonText }
+}
+
+/// Lets `JSONValue` sit inside `Codable` messages. Decoding through `Decoder` cannot see key
+/// order, so messages that must keep it carry JSON text instead (see `BusMessage`).
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null; return }
+        if let value = try? container.decode(Bool.self) { self = .bool(value); return }
+        if let value = try? container.decode(Int.self) { self = .number(JSONNumber(value)); return }
+        if let value = try? container.decode(Double.self) { self = .number(JSONNumber(value)); return }
+        if let value = try? container.decode(String.self) { self = .string(value); return }
+        if let value = try? container.decode([JSONValue].self) { self = .array(value); return }
+        let dictionary = try container.decode([String: JSONValue].self)
+        self = .object(JSONObject(dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let number):
+            if let int = number.intValue { try container.encode(int) } else { try container.encode(number.doubleValue ?? 0) }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let object):
+            try container.encode(Dictionary(object.entries.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 }))
+        }
+    }
+}

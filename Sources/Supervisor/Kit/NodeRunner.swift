@@ -1,0 +1,94 @@
+import AsyncHTTPClient
+import ComputeWorker
+import Foundation
+import InfernetBus
+import InfernetCore
+import Logging
+import ServiceLifecycle
+import WorkerKit
+
+/// `infernet-node run`: the supervisor process. Hosts the bus broker, runs the local
+/// containers, keeps the workers alive, talks to systemd, and drains on SIGTERM/SIGINT.
+public struct NodeRunner {
+    public let configPath: String
+    public let binDirectory: String
+
+    public init(configPath: String, binDirectory: String = WorkerSpec.defaultBinDirectory()) {
+        self.configPath = configPath
+        self.binDirectory = binDirectory
+    }
+
+    public func run() async throws {
+        let logger = Logger(label: "supervisor")
+        let config = WorkerOptions(configPath: configPath, busEndpoint: nil, identity: "supervisor").loadConfig(logger: logger)
+        try FileManager.default.createDirectory(atPath: config.node.dataDirectory, withIntermediateDirectories: true)
+        let endpoint = config.node.resolvedBusEndpoint()
+        if endpoint.hasPrefix("ipc://") { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst(6))) }
+
+        let notifier = SystemdNotifier()
+        let policy = RestartPolicy(
+            initialDelay: config.node.restartBackoffInitial, maxDelay: config.node.restartBackoffMax,
+            intensity: config.node.restartIntensity, period: config.node.restartPeriod)
+        let specs = WorkerSpec.workers(for: config, configPath: configPath, endpoint: endpoint, binDirectory: binDirectory)
+        let supervisor = Supervisor(specs: specs, policy: policy, grace: config.node.shutdownGrace, notifier: notifier, logger: logger)
+
+        var observer = Broker.Observer()
+        observer.peerJoined = { peer in Task { await supervisor.peerJoined(pid: peer.pid) } }
+        observer.peerLost = { peer in Task { await supervisor.peerLost(pid: peer.pid) } }
+        let broker: Broker
+        do {
+            broker = try Broker(
+                options: .init(endpoint: endpoint, heartbeatInterval: config.node.heartbeatInterval, liveness: config.node.heartbeatLiveness),
+                observer: observer, logger: logger)
+        } catch {
+            throw SupervisorExit.busUnavailable("\(error)")
+        }
+        await supervisor.attach(broker)
+        logger.info("bus broker listening", metadata: ["endpoint": "\(endpoint)"])
+
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let containers = ContainerManager(config: config, http: http, logger: logger)
+        await containers.start()
+        await supervisor.startAll()
+
+        let service = SupervisorService(supervisor: supervisor, broker: broker, notifier: notifier)
+        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var outcome: (any Error)?
+        do { try await group.run() } catch { outcome = error }
+        await containers.stop(grace: min(config.node.shutdownGrace, 5))
+        broker.stop()
+        try? await http.shutdown()
+        if let outcome { throw outcome }
+        logger.info("node stopped")
+    }
+}
+
+/// Runs until the supervisor finishes; graceful shutdown drains the workers.
+struct SupervisorService: Service {
+    let supervisor: Supervisor
+    let broker: Broker
+    let notifier: SystemdNotifier
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await supervisor.waitUntilFinished() }
+                if let interval = notifier.watchdogInterval {
+                    group.addTask { try await watchdog(every: interval) }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            Task { await supervisor.drain() }
+        }
+    }
+
+    /// Pets systemd's watchdog while the broker's loop is alive (its figures keep updating).
+    private func watchdog(every interval: Double) async throws {
+        while !Task.isCancelled {
+            if broker.statistics != nil { notifier.watchdog() }
+            try await Task.sleep(for: .seconds(interval))
+        }
+    }
+}

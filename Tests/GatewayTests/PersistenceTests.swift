@@ -1,0 +1,94 @@
+import Foundation
+import Gateway
+import InfernetCore
+import XCTest
+
+final class PersistenceTests: XCTestCase {
+    func record(_ id: String, status: JobStatus = .running, client: String = "127.0.0.1") -> JobRecord {
+        Self.record(id, status: status, client: client)
+    }
+
+    static func record(_ id: String, status: JobStatus = .running, client: String = "127.0.0.1") -> JobRecord {
+        JobRecord(id: id, client: client, status: status, containers: ["echo", "chain2"], data: #"{"b":1,"a":2}"#,
+                  requiresProof: true, createdAt: Date().timeIntervalSince1970)
+    }
+
+    func testJobsSurviveReopeningTheStore() async throws {
+        let path = JobStore.path(dataDirectory: try TestNode.tempDirectory().path)
+        do {
+            let store = try JobStore(path: path)
+            try await store.save(record("a"))
+            try await store.save([record("b"), record("c", client: "10.0.0.1")])
+            var done = record("b")
+            done.status = .success
+            done.result = #"{"container":"chain2","output":{"ok":true}}"#
+            done.intermediate = #"[{"container":"echo","output":{}}]"#
+            try await store.finish(done)
+        }
+        let reopened = try JobStore(path: path)
+        let count = try await reopened.count()
+        XCTAssertEqual(count, 3)
+        let b = try await reopened.job(id: "b")
+        XCTAssertEqual(b?.status, .success)
+        XCTAssertEqual(b?.result, #"{"container":"chain2","output":{"ok":true}}"#)
+        XCTAssertEqual(b?.intermediate, #"[{"container":"echo","output":{}}]"#)
+        XCTAssertEqual(b?.containers, ["echo", "chain2"])
+        XCTAssertEqual(b?.data, #"{"b":1,"a":2}"#)
+        XCTAssertEqual(b?.requiresProof, true)
+        let running = try await reopened.runningJobs().map(\.id)
+        XCTAssertEqual(Set(running), ["a", "c"])
+        let mine = try await reopened.jobs(ids: ["c", "b", "a", "zzz"], client: "127.0.0.1").map(\.id)
+        XCTAssertEqual(mine, ["b", "a"])
+        let pending = try await reopened.jobIDs(client: "127.0.0.1", pending: true)
+        XCTAssertEqual(pending, ["a"])
+    }
+
+    func testManyConcurrentWritesAreGroupCommitted() async throws {
+        let store = try JobStore(path: JobStore.path(dataDirectory: try TestNode.tempDirectory().path))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<2000 {
+                group.addTask { try await store.save(Self.record("job-\(index)")) }
+            }
+            try await group.waitForAll()
+        }
+        let count = try await store.count()
+        XCTAssertEqual(count, 2000)
+    }
+
+    func testRunningJobsAreSentAgainOnStart() async throws {
+        let directory = try TestNode.tempDirectory()
+        do {
+            let store = try JobStore(path: JobStore.path(dataDirectory: directory.path))
+            var left = record("left-running")
+            left.containers = ["echo"]
+            left.data = #"{"again":true}"#
+            try await store.save(left)
+            var finished = record("already-done")
+            finished.status = .failed
+            finished.result = #"{"container":"echo","error":"old"}"#
+            try await store.save(finished)
+        }
+        let node = try await TestNode(directory: directory)
+        defer { Task { await node.shutdown() } }
+        let result = try await node.result("left-running")
+        XCTAssertEqual(result["status"], "success")
+        XCTAssertEqual(result["result"]?["output"]?["input"], ["again": true])
+        let untouched = try await node.result("already-done")
+        XCTAssertEqual(untouched["result"]?["error"], "old")
+    }
+
+    func testShutdownLeavesUnfinishedJobsRunningForTheNextStart() async throws {
+        let directory = try TestNode.tempDirectory()
+        let node = try await TestNode(directory: directory, grace: 0.2)
+        let id = try await node.submit(#"{"containers":["slow"],"data":{}}"#)
+        await node.shutdown()
+        let store = try JobStore(path: JobStore.path(dataDirectory: directory.path))
+        let job = try await store.job(id: id)
+        XCTAssertEqual(job?.status, .running)
+
+        let restarted = try await TestNode(directory: directory)
+        defer { Task { await restarted.shutdown() } }
+        let result = try await restarted.result(id)
+        XCTAssertEqual(result["status"], "success")
+    }
+}

@@ -1,3 +1,0 @@
-import XCTest
-import InfernetBus
-final class BusStubTests: XCTestCase { func testStub() {} }

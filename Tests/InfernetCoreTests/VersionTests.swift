@@ -1,3 +1,0 @@
-import XCTest
-@testable import InfernetCore
-final class VersionTests: XCTestCase { func testVersion() { XCTAssertFalse(InfernetCoreVersion.version.isEmpty) } }

@@ -1,3 +1,0 @@
-import XCTest
-import Gateway
-final class NodeStubTests: XCTestCase { func testStub() {} }

@@ -1,0 +1,78 @@
+# pragma version ~=0.4.3
+# @title AllowlistConsumer: accepts deliveries only from allowed nodes (SDK Allowlist), else
+#        reverts with NodeNotAllowed().
+from interfaces import ICoordinator
+import lib.consumer as base
+
+initializes: base
+exports: (base.COORDINATOR, base.INBOX, base.owner, base.receivedCount, base.lastOutput, base.lastNode)
+
+subscriptionInputs: HashMap[uint32, Bytes[8192]]
+inputs: public(Bytes[8192])
+
+allowed: HashMap[address, bool]
+
+
+@deploy
+def __init__(registry: address, initialAllowlist: DynArray[address, 64]):
+    base.__init__(registry)
+    for n: address in initialAllowlist:
+        self.allowed[n] = True
+
+
+@external
+@view
+def isAllowedNode(node: address) -> bool:
+    return self.allowed[node]
+
+
+@external
+def updateAllowlist(nodes: DynArray[address, 64], statuses: DynArray[bool, 64]):
+    base.only_owner()
+    assert len(nodes) == len(statuses), "length mismatch"
+    for i: uint256 in range(len(nodes), bound=64):
+        self.allowed[nodes[i]] = statuses[i]
+
+
+@external
+def requestCompute(containerId: String[1024], inputs: Bytes[8192], redundancy: uint16, paymentToken: address, paymentAmount: uint256, wallet: address, verifier: address) -> uint32:
+    """The SDK CallbackConsumer._requestCompute: a one-shot subscription (frequency 1, period 0)."""
+    sid: uint32 = extcall ICoordinator(base.COORDINATOR).createSubscription(containerId, 1, 0, redundancy, False, paymentToken, paymentAmount, wallet, verifier)
+    self.subscriptionInputs[sid] = inputs
+    return sid
+
+
+@external
+def createComputeSubscription(containerId: String[1024], frequency: uint32, period: uint32, redundancy: uint16, lazy: bool, paymentToken: address, paymentAmount: uint256, wallet: address, verifier: address) -> uint32:
+    """The SDK SubscriptionConsumer._createComputeSubscription."""
+    return extcall ICoordinator(base.COORDINATOR).createSubscription(containerId, frequency, period, redundancy, lazy, paymentToken, paymentAmount, wallet, verifier)
+
+
+@external
+def cancelComputeSubscription(subscriptionId: uint32):
+    """The SDK SubscriptionConsumer._cancelComputeSubscription."""
+    extcall ICoordinator(base.COORDINATOR).cancelSubscription(subscriptionId)
+
+
+@external
+def setInputs(inputs: Bytes[8192]):
+    """Inputs served to the node by getContainerInputs for recurring subscriptions."""
+    self.inputs = inputs
+
+
+@external
+@view
+def getContainerInputs(subscriptionId: uint32, interval: uint32, timestamp: uint32, caller: address) -> Bytes[8192]:
+    if len(self.subscriptionInputs[subscriptionId]) > 0:
+        return self.subscriptionInputs[subscriptionId]
+    if len(self.inputs) > 0:
+        return self.inputs
+    return abi_encode(subscriptionId, interval, timestamp, caller)
+
+
+@external
+def rawReceiveCompute(subscriptionId: uint32, interval: uint32, redundancy: uint16, node: address, input: Bytes[8192], output: Bytes[8192], proof: Bytes[4096], containerId: bytes32, index: uint256):
+    base.only_coordinator()
+    if not self.allowed[node]:
+        raw_revert(method_id("NodeNotAllowed()"))
+    base.record(subscriptionId, interval, redundancy, node, input, output, proof, containerId, index)

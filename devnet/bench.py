@@ -1,0 +1,118 @@
+"""python -m devnet.bench: start-up time with contracts, sequential raw tx/s, deliverCompute gas."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+
+from eth_abi import encode
+from eth_account import Account
+from eth_utils import keccak
+
+KEY = "0x" + "00" * 31 + "01"
+NODE = "0x" + "00" * 31 + "02"
+ZERO = "0x" + "00" * 20
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class RPC:
+    def __init__(self, port):
+        self.c = http.client.HTTPConnection("127.0.0.1", port)
+        self.i = 0
+
+    def __call__(self, m, *p):
+        self.i += 1
+        self.c.request("POST", "/", json.dumps({"jsonrpc": "2.0", "id": self.i, "method": m, "params": list(p)}),
+                       {"Content-Type": "application/json"})
+        r = json.loads(self.c.getresponse().read())
+        if "error" in r:
+            raise RuntimeError(r["error"])
+        return r["result"]
+
+
+def sel(sig):
+    return keccak(text=sig)[:4]
+
+
+def main():
+    t0 = time.monotonic()
+    p = subprocess.Popen([sys.executable, "-m", "devnet", "--port", "0", "--deploy"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    info = json.loads(p.stdout.readline()[len("DEVNET READY "):])
+    rpc = RPC(info["port"])
+    rpc("eth_blockNumber")
+    startup = time.monotonic() - t0
+    a = info["addresses"]
+    try:
+        acct, node = Account.from_key(KEY), Account.from_key(NODE)
+        base = int(rpc("eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+
+        def tx(key, to, data, nonce, gas=500_000):
+            t = {"type": 2, "chainId": info["chainId"], "nonce": nonce, "to": to, "value": 0, "data": "0x" + data.hex(),
+                 "gas": gas, "maxFeePerGas": 10 * base + 10**9, "maxPriorityFeePerGas": 10**9}
+            return "0x" + Account.sign_transaction(t, key).raw_transaction.hex()
+
+        # sequential raw transactions (Inbox.write: storage writes + an event, one tx per block)
+        n0 = int(rpc("eth_getTransactionCount", acct.address, "pending"), 16)
+        N = 200
+        raws = [tx(KEY, a["inbox"], sel("write(bytes32,bytes,bytes,bytes)") + encode(["bytes32", "bytes", "bytes", "bytes"], [b"\x01" * 32, b"", b"x", b""]), n0 + i)
+                for i in range(N)]
+        t = time.monotonic()
+        for r in raws:
+            h = rpc("eth_sendRawTransaction", r)
+        rpc("eth_getTransactionReceipt", h)
+        tps = N / (time.monotonic() - t)
+
+        # deliverCompute gas, callback without / with payment (ETH, no fee, no verifier)
+        def send(key, to, data):
+            who = Account.from_key(key).address
+            n = int(rpc("eth_getTransactionCount", who, "pending"), 16)
+            h = rpc("eth_sendRawTransaction", tx(key, to, data, n, gas=3_000_000))
+            r = rpc("eth_getTransactionReceipt", h)
+            assert r["status"] == "0x1", r
+            return r
+
+        def request(amount, wallet):
+            r = send(KEY, a["callbackConsumer"], sel("requestCompute(string,bytes,uint16,address,uint256,address,address)") +
+                     encode(["string", "bytes", "uint16", "address", "uint256", "address", "address"], ["bench", b"in", 1, ZERO, amount, wallet, ZERO]))
+            return int(r["logs"][0]["topics"][1], 16)
+
+        out = b"o" * 32
+
+        def deliver(sid, wallet):
+            data = sel("deliverCompute(uint32,uint32,bytes,bytes,bytes,address)") + encode(
+                ["uint32", "uint32", "bytes", "bytes", "bytes", "address"], [sid, 1, b"in", out, b"", wallet])
+            return int(send(NODE, a["coordinator"], data)["gasUsed"], 16)
+
+        gas_free = deliver(request(0, ZERO), ZERO)
+
+        def new_wallet(owner):
+            r = send(KEY, a["walletFactory"], sel("createWallet(address)") + encode(["address"], [owner]))
+            from eth_utils import to_checksum_address
+            return to_checksum_address("0x" + r["logs"][-1]["data"][-40:])
+        cw, nw = new_wallet(acct.address), new_wallet(node.address)
+        rpc("eth_sendTransaction", {"from": acct.address, "to": cw, "value": hex(10**18)})
+        send(KEY, cw, sel("approve(address,address,uint256)") + encode(["address", "address", "uint256"], [a["callbackConsumer"], ZERO, 10**18]))
+        gas_paid = deliver(request(10**15, cw), nw)
+        t = time.monotonic()
+        for _ in range(50):
+            rpc("eth_blockNumber")
+        bn_ms = (time.monotonic() - t) / 50 * 1000
+        t = time.monotonic()
+        for _ in range(50):
+            rpc("eth_call", {"to": a["registry"], "data": "0x" + sel("COORDINATOR()").hex()}, "latest")
+        call_ms = (time.monotonic() - t) / 50 * 1000
+    finally:
+        p.terminate()
+        p.wait(10)
+    print(f"start-up with contracts deployed (launch -> first answer): {startup:.2f} s")
+    print(f"sequential raw transactions (Inbox.write, automine, 1 tx/block): {tps:.0f} tx/s over {N}")
+    print(f"deliverCompute gas, callback, no payment ({len(out)}-byte output): {gas_free}")
+    print(f"deliverCompute gas, callback, ETH payment (no fee, no verifier): {gas_paid}")
+    print(f"eth_blockNumber round trip: {bn_ms:.2f} ms; eth_call round trip: {call_ms:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test: the Swift suites (unit, integration with the real node binaries, fault tests)
+# and the Python suites (devnet, contracts). Installs what is missing first.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+venv=$(bash scripts/setup.sh | tail -1)
+export INFERNET_PYTHON="$venv/bin/python"
+export PATH="$venv/bin:$PATH"
+
+echo "== building (debug, with tests)"
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Wrapping|Write|Linking|Planning|Merging)' || true
+swift build --build-tests >/dev/null
+bin_dir=$(swift build --show-bin-path)
+export INFERNET_BIN_DIR="$bin_dir"
+
+echo "== Swift tests"
+swift test --skip-build
+
+if [ -x scripts/test-python.sh ]; then
+  echo "== Python tests"
+  bash scripts/test-python.sh
+fi
