@@ -1,4 +1,5 @@
 import EVM
+import InfernetCore
 import Foundation
 import XCTest
 
@@ -227,5 +228,49 @@ final class DifferentialTests: XCTestCase {
         }
         return ["types": ["EIP712Domain": domainFields, "Top": topFields, "Item": itemFields],
                 "primaryType": "Top", "domain": domain, "message": message]
+    }
+}
+
+/// The on-chain output serialisation of JSON outputs against Python's `str(json.loads(text))`.
+final class OutputSerialisationDifferentialTests: XCTestCase {
+    func testPythonReprOfRandomJSONOutputs() throws {
+        let seed = testSeed()
+        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        func value(depth: Int) -> String {
+            switch random.int(0...(depth < 3 ? 7 : 4)) {
+            case 0: return "null"
+            case 1: return random.chance(50) ? "true" : "false"
+            case 2: return ["0", "-7", "123456789012345678901234567890", "1.5", "-0.25", "1e20", "2.0", "1E-7", "0.1"][random.int(0...8)]
+            case 3, 4:
+                let text = random.string()
+                return String(decoding: (try? JSONSerialization.data(withJSONObject: [text])) ?? Data("[\"\"]".utf8), as: UTF8.self)
+                    .dropFirst().dropLast().description
+            case 5: return "[" + (0..<random.int(0...3)).map { _ in value(depth: depth + 1) }.joined(separator: ", ") + "]"
+            default:
+                let keys = (0..<random.int(0...4)).map { "\"k\($0)\(["", "'", "é", "\\\"", " x"][random.int(0...4)])\"" }
+                return "{" + keys.map { "\($0): \(value(depth: depth + 1))" }.joined(separator: ", ") + "}"
+            }
+        }
+        var cases: [[String: Any]] = []
+        for _ in 0..<300 {
+            let text = "{\"output\": \(value(depth: 1)), \"code\": \"200\"}"
+            let json = try JSONValue(parsing: text)
+            let output = try OnchainOutput(output: json)
+            XCTAssertEqual(output.input, Data())
+            cases.append(["json": text, "repr": json.pythonRepr, "output": output.output.hexString])
+        }
+        let results = try PythonOracle.run("repr", cases: cases)
+        for (index, result) in results.enumerated() where result["ok"] as? Bool != true {
+            XCTFail("[repr] seed \(seed) case \(index): \(result["error"] ?? "?")\ncase: \(cases[index])")
+            break
+        }
+    }
+
+    func testRawProcessedFormFromJSON() throws {
+        let json = try JSONValue(parsing: #"{"raw_input": "0a", "processed_input": null, "raw_output": "0b0c", "processed_output": "", "proof": "ff00"}"#)
+        let output = try OnchainOutput(output: json)
+        XCTAssertEqual(try ABI.decode([.bytes, .bytes], from: output.input), [.bytes(Data([0x0a])), .bytes(Data())])
+        XCTAssertEqual(try ABI.decode([.bytes, .bytes], from: output.output), [.bytes(Data([0x0b, 0x0c])), .bytes(Data())])
+        XCTAssertEqual(output.proof, Data([0xff, 0x00]))
     }
 }
