@@ -87,3 +87,12 @@ final class OnchainOutputTests: XCTestCase {
         XCTAssertThrowsError(try OnchainOutput(serializing: bad))
     }
 }
+
+final class TypedDataSigningTests: XCTestCase {
+    func testSignAndRecover() throws {
+        let typedData = try TypedData(json: Data(EIP712Tests.mailJSON.utf8))
+        let key = try PrivateKey(Keccak256.hash("cow"))
+        let signature = try typedData.sign(with: key)
+        XCTAssertEqual(try typedData.recoverSigner(signature), key.address)
+    }
+}

@@ -161,3 +161,15 @@ public struct TypedData: Hashable, Sendable {
         for field in fields { try collectDependencies(field.type, into: &found) }
     }
 }
+
+extension TypedData {
+    /// Signs the typed data (`eth_signTypedData_v4`).
+    public func sign(with key: PrivateKey) throws -> Signature {
+        try key.sign(hash: try signingHash())
+    }
+
+    /// The address that made `signature` over this typed data.
+    public func recoverSigner(_ signature: Signature) throws -> Address {
+        try signature.recoverAddress(hash: try signingHash())
+    }
+}
