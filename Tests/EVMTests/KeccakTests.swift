@@ -23,7 +23,7 @@ final class KeccakTests: XCTestCase {
 
     func testIncrementalMatchesOneShot() {
         var generator = SeededGenerator(seed: 7)
-        for length in [0, 1, 135, 136, 137, 500, 4096] {
+        for length in Array(0...300) + [500, 4096] {
             let data = Data((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
             var hasher = Keccak256()
             var index = 0

@@ -18,9 +18,33 @@ public struct Keccak256: Sendable {
 
     /// Hashes `data` in one call and returns the 32-byte digest.
     public static func hash<Bytes: ContiguousBytes>(_ data: Bytes) -> Data {
-        var hasher = Keccak256()
-        hasher.update(data)
-        return hasher.finalize()
+        data.withUnsafeBytes { hash(raw: $0) }
+    }
+
+    /// One-shot hashing without heap allocations for the state (stack buffers).
+    public static func hash(raw input: UnsafeRawBufferPointer) -> Data {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 25 + rate / 8) { scratch in
+            guard let state = scratch.baseAddress else { return Data() }
+            state.initialize(repeating: 0, count: 25 + rate / 8)
+            let blocks = input.count / rate
+            if blocks > 0, let base = input.baseAddress {
+                keccakAbsorb(state: state, input: base, blockCount: blocks)
+            }
+            // The final, padded block (lanes 25… of the scratch space).
+            let last = UnsafeMutableRawPointer(state + 25)
+            let tail = input.count - blocks * rate
+            if tail > 0, let base = input.baseAddress {
+                last.copyMemory(from: base + blocks * rate, byteCount: tail)
+            }
+            last.storeBytes(of: last.load(fromByteOffset: tail, as: UInt8.self) ^ 0x01, toByteOffset: tail, as: UInt8.self)
+            last.storeBytes(of: last.load(fromByteOffset: rate - 1, as: UInt8.self) ^ 0x80, toByteOffset: rate - 1, as: UInt8.self)
+            keccakAbsorb(state: state, input: UnsafeRawPointer(last), blockCount: 1)
+            var digest = Data(count: digestSize)
+            digest.withUnsafeMutableBytes { out in
+                for lane in 0..<4 { out.storeBytes(of: state[lane].littleEndian, toByteOffset: lane * 8, as: UInt64.self) }
+            }
+            return digest
+        }
     }
 
     /// Hashes the UTF-8 bytes of `string`.
