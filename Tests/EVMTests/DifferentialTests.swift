@@ -83,6 +83,9 @@ final class DifferentialTests: XCTestCase {
         let results = try check("tx", seed: seed, cases: cases)
         for (index, result) in results.enumerated() {
             XCTAssertEqual(result["hash"] as? String, cases[index]["hash"] as? String, "seed \(seed) case \(index): hash")
+            // The reverse direction: Swift decodes eth-account's raw transaction and recovers its sender.
+            let decoded = try SignedTransaction(raw: hex(result["python"] as? String ?? ""))
+            XCTAssertEqual(try decoded.sender().hex, cases[index]["sender"] as? String, "seed \(seed) case \(index): sender")
         }
     }
 
@@ -114,7 +117,14 @@ final class DifferentialTests: XCTestCase {
             cases.append(["typedData": json, "key": key.rawValue.hexString, "hash": digest.hexString,
                           "signature": signature.bytes.hexString])
         }
-        _ = try check("typed", seed: seed, cases: cases)
+        let results = try check("typed", seed: seed, cases: cases)
+        for (index, result) in results.enumerated() {
+            // The reverse direction: Swift recovers the signer of eth-account's signature.
+            let typedData = try TypedData(json: JSONSerialization.data(withJSONObject: cases[index]["typedData"] ?? [:]))
+            let signature = try Signature(bytes: hex(result["signature"] as? String ?? ""))
+            let key = try PrivateKey(hex: cases[index]["key"] as? String ?? "")
+            XCTAssertEqual(try typedData.recoverSigner(signature), key.address, "seed \(seed) case \(index)")
+        }
     }
 
     func testKeysMessagesHashesAndChecksums() throws {
