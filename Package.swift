@@ -50,6 +50,8 @@ let package = Package(
             .product(name: "BigInt", package: "BigInt"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "ServiceKit", dependencies: [
             "InfernetCore",
@@ -130,6 +132,11 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Bench"),
+
+        .executableTarget(name: "infernet-evm-bench", dependencies: [
+            "EVM", "CSecp256k1",
+            .product(name: "BigInt", package: "BigInt"),
+        ], path: "Sources/EVMBench"),
 
         .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore"]),
         .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),

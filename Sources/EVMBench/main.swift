@@ -1,0 +1,89 @@
+// infernet-evm-bench: throughput of the EVM library's hot paths, next to libsecp256k1 alone.
+// Run a release build: swift build -c release --scratch-path .build-evm-release --product infernet-evm-bench
+import CSecp256k1
+import EVM
+import Foundation
+
+/// Runs `body` in rounds until `seconds` have passed; returns operations per second.
+func measure(_ name: String, seconds: Double = 1.5, batch: Int, _ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    for _ in 0..<max(1, batch / 10) { try body() }  // warm up
+    var operations = 0
+    let start = clock.now
+    var elapsed = 0.0
+    repeat {
+        for _ in 0..<batch { try body() }
+        operations += batch
+        let duration = clock.now - start
+        elapsed = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    } while elapsed < seconds
+    return Double(operations) / elapsed
+}
+
+func format(_ value: Double) -> String { String(format: "%12.0f", value) }
+
+var sink: UInt8 = 0
+let megabyte = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+
+print("EVM library benchmark (single thread)")
+let keccakLarge = measure("keccak-1MiB", batch: 20) { sink ^= Keccak256.hash(megabyte)[0] }
+print("Keccak-256, 1 MiB inputs:          \(String(format: "%10.1f", keccakLarge)) MB/s   (target >= 300)")
+let small = Data(repeating: 7, count: 64)
+let keccakSmall = measure("keccak-64B", batch: 10000) { sink ^= Keccak256.hash(small)[0] }
+print("Keccak-256, 64-byte inputs:        \(format(keccakSmall)) hashes/s")
+
+// Swift API.
+let key = (try? PrivateKey(Keccak256.hash("bench"))) ?? PrivateKey.random()
+let digest = Keccak256.hash("message")
+let signature = try key.sign(hash: digest)
+let swiftSign = try measure("sign", batch: 500) { sink ^= try key.sign(hash: digest).r[0] }
+let swiftRecover = try measure("recover", batch: 500) { sink ^= try signature.recoverAddress(hash: digest).rawValue[0] }
+let swiftBoth = try measure("sign+recover", batch: 250) {
+    sink ^= try key.sign(hash: digest).recoverAddress(hash: digest).rawValue[0]
+}
+
+// libsecp256k1 alone: the same operations straight through the C API (recover includes
+// serialising the public key, the address hash is not included).
+guard let context = secp256k1_context_create(UInt32(SECP256K1_FLAGS_TYPE_CONTEXT)) else {
+    fatalError("secp256k1_context_create failed")
+}
+let keyBytes = [UInt8](key.rawValue), message = [UInt8](digest)
+var rawSignature = secp256k1_ecdsa_recoverable_signature()
+_ = secp256k1_ecdsa_sign_recoverable(context, &rawSignature, message, keyBytes, nil, nil)
+let cSign = measure("c-sign", batch: 500) {
+    var out = secp256k1_ecdsa_recoverable_signature()
+    _ = secp256k1_ecdsa_sign_recoverable(context, &out, message, keyBytes, nil, nil)
+    sink ^= out.data.0
+}
+func cRecover(_ signature: inout secp256k1_ecdsa_recoverable_signature) -> UInt8 {
+    var pubkey = secp256k1_pubkey()
+    _ = secp256k1_ecdsa_recover(context, &pubkey, &signature, message)
+    var serialized = [UInt8](repeating: 0, count: 65)
+    var length = 65
+    _ = secp256k1_ec_pubkey_serialize(context, &serialized, &length, &pubkey, UInt32(SECP256K1_EC_UNCOMPRESSED))
+    return serialized[1]
+}
+let cRecoverRate = measure("c-recover", batch: 500) { sink ^= cRecover(&rawSignature) }
+let cBoth = measure("c-sign+recover", batch: 250) {
+    var out = secp256k1_ecdsa_recoverable_signature()
+    _ = secp256k1_ecdsa_sign_recoverable(context, &out, message, keyBytes, nil, nil)
+    sink ^= cRecover(&out)
+}
+print("secp256k1 sign:                    \(format(swiftSign))/s   libsecp256k1 alone \(format(cSign))/s   ratio \(String(format: "%.2f", cSign / swiftSign))x")
+print("secp256k1 recover (to address):    \(format(swiftRecover))/s   libsecp256k1 alone \(format(cRecoverRate))/s   ratio \(String(format: "%.2f", cRecoverRate / swiftRecover))x")
+print("sign + recover:                    \(format(swiftBoth))/s   libsecp256k1 alone \(format(cBoth))/s   ratio \(String(format: "%.2f", cBoth / swiftBoth))x   (target <= 1.5x)")
+
+// ABI: a typical deliverCompute call (300-byte output, empty proof).
+let output = OnchainOutput(pythonRepr: "{'output': '" + String(repeating: "x", count: 260) + "', 'code': '200'}")
+let wallet = (try? Address(hex: "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359")) ?? .zero
+let calldata = try CoordinatorContract.deliverComputeCalldata(subscriptionID: 42, interval: 7, output: output, nodeWallet: wallet)
+let encodeRate = try measure("abi-encode", batch: 2000) {
+    sink ^= try CoordinatorContract.deliverComputeCalldata(subscriptionID: 42, interval: 7, output: output, nodeWallet: wallet)[0]
+}
+let decodeRate = try measure("abi-decode", batch: 2000) {
+    sink ^= UInt8(try InfernetABI.Coordinator.deliverCompute.decodeCall(calldata).count)
+}
+print("ABI encode deliverCompute (\(calldata.count) B): \(format(encodeRate)) calls/s")
+print("ABI decode deliverCompute (\(calldata.count) B): \(format(decodeRate)) calls/s")
+if sink == 0xFF { print("") }  // keeps the work observable
+secp256k1_context_destroy(context)

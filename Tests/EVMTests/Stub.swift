@@ -1,3 +1,0 @@
-import XCTest
-import EVM
-final class EVMStubTests: XCTestCase { func testStub() {} }

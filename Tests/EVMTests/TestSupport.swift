@@ -1,0 +1,95 @@
+import EVM
+import Foundation
+import XCTest
+
+/// SplitMix64: a small seeded generator so failures can be replayed from the printed seed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func bytes(_ count: Int) -> Data {
+        Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &self) })
+    }
+}
+
+/// The seed for randomized tests: `EVM_TEST_SEED` if set, else random (always printed on failure).
+func testSeed() -> UInt64 {
+    if let text = ProcessInfo.processInfo.environment["EVM_TEST_SEED"], let seed = UInt64(text) { return seed }
+    return UInt64.random(in: 0...UInt64.max)
+}
+
+func hex(_ text: String) -> Data {
+    guard let data = Data(hex: text) else {
+        XCTFail("bad hex in test: \(text)")
+        return Data()
+    }
+    return data
+}
+
+enum PythonOracleError: Error, CustomStringConvertible {
+    case unavailable(String)
+    case failed(String)
+
+    var description: String {
+        switch self {
+        case .unavailable(let reason): "Python reference environment unavailable: \(reason) (run scripts/setup.sh, or set INFERNET_PYTHON)"
+        case .failed(let reason): "Python oracle failed: \(reason)"
+        }
+    }
+}
+
+/// Runs Tests/Python/evm/oracle.py once over many cases.
+enum PythonOracle {
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The venv python: `INFERNET_PYTHON`, else the last line printed by `scripts/setup.sh`.
+    static func python() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["INFERNET_PYTHON"], !path.isEmpty { return path }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repositoryRoot.appendingPathComponent("scripts/setup.sh").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do { try process.run() } catch { throw PythonOracleError.unavailable("cannot run setup.sh: \(error)") }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let venv = String(decoding: output, as: UTF8.self).split(separator: "\n").last.map(String.init) else {
+            throw PythonOracleError.unavailable("setup.sh exited with \(process.terminationStatus)")
+        }
+        return venv + "/bin/python"
+    }
+
+    /// Writes `cases` as JSON, runs the oracle in `mode`, returns one result per case.
+    static func run(_ mode: String, cases: [[String: Any]]) throws -> [[String: Any]] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evm-oracle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("in.json"), output = directory.appendingPathComponent("out.json")
+        try JSONSerialization.data(withJSONObject: cases).write(to: input)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try python())
+        process.arguments = [repositoryRoot.appendingPathComponent("Tests/Python/evm/oracle.py").path, mode, input.path, output.path]
+        let errors = Pipe()
+        process.standardError = errors
+        do { try process.run() } catch { throw PythonOracleError.unavailable("\(error)") }
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw PythonOracleError.failed("exit \(process.terminationStatus): \(String(decoding: stderr, as: UTF8.self))")
+        }
+        guard let results = try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [[String: Any]],
+              results.count == cases.count else { throw PythonOracleError.failed("bad output") }
+        return results
+    }
+}
