@@ -140,7 +140,7 @@ let package = Package(
 
         .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore"]),
         .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
-        .testTarget(name: "EVMTests", dependencies: ["EVM"]),
+        .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetCore"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "InfernetCore", "InfernetBus",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -78,9 +78,7 @@ public final class BusPeer: Sendable {
     /// Sends a request and waits for its reply; `BusError.remote` when the bus or handler failed it.
     public func request(_ request: BusRequest, timeout: Double) async throws -> BusReply {
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BusReply, any Error>) in
-            waiters.table.withLock {
-                $0[request.id] = .reply(deadline: monotonicSeconds() + timeout, seconds: timeout, continuation)
-            }
+            guard waiters.add(request.id, .reply(deadline: monotonicSeconds() + timeout, seconds: timeout, continuation)) else { return }
             loop.enqueue([Frame.encode(.request(request))])
         }
         if let error = reply.error { throw BusError.remote(error) }
@@ -90,10 +88,9 @@ public final class BusPeer: Sendable {
     /// Sends a streamed request; the stream yields chunks as they arrive and ends with the reply.
     public func stream(_ request: BusRequest, timeout: Double) -> AsyncThrowingStream<StreamEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: StreamEvent.self)
-        waiters.table.withLock {
-            $0[request.id] = .stream(deadline: monotonicSeconds() + timeout, seconds: timeout, continuation)
+        if waiters.add(request.id, .stream(deadline: monotonicSeconds() + timeout, seconds: timeout, continuation)) {
+            loop.enqueue([Frame.encode(.request(request))])
         }
-        loop.enqueue([Frame.encode(.request(request))])
         return stream
     }
 
@@ -107,26 +104,69 @@ public final class BusPeer: Sendable {
     /// Sends raw bytes to the broker, for fault tests of its frame validation.
     public func sendRaw(_ frames: [[UInt8]]) { loop.enqueue(frames) }
 
+    /// Closes the connection; requests still waiting (and any made later) fail with `.stopped`.
     public func stop() {
         loop.stop()
         incomingContinuation.finish()
-        let pending = waiters.table.withLock { all -> [Waiter] in
-            let values = Array(all.values)
-            all.removeAll()
-            return values
-        }
-        for waiter in pending {
-            switch waiter {
-            case .reply(_, _, let continuation): continuation.resume(throwing: BusError.stopped)
-            case .stream(_, _, let continuation): continuation.finish(throwing: BusError.stopped)
-            }
+        for waiter in waiters.close() { waiter.fail(BusError.stopped) }
+    }
+}
+
+extension BusPeer.Waiter {
+    func fail(_ error: BusError) {
+        switch self {
+        case .reply(_, _, let continuation): continuation.resume(throwing: error)
+        case .stream(_, _, let continuation): continuation.finish(throwing: error)
         }
     }
 }
 
-/// Requests waiting for their replies, shared by callers and the socket thread.
+/// Requests waiting for their replies, shared by callers and the socket thread. Every waiter
+/// that enters is resumed exactly once: by its reply, its deadline, a newer request with the
+/// same id, or the connection closing.
 final class WaiterTable: Sendable {
-    let table = Mutex<[String: BusPeer.Waiter]>([:])
+    private struct State {
+        var waiters: [String: BusPeer.Waiter] = [:]
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Registers a waiter; false (and the waiter failed) when the connection is closed.
+    func add(_ id: String, _ waiter: BusPeer.Waiter) -> Bool {
+        let (accepted, replaced) = state.withLock { state -> (Bool, BusPeer.Waiter?) in
+            guard !state.closed else { return (false, nil) }
+            return (true, state.waiters.updateValue(waiter, forKey: id))
+        }
+        replaced?.fail(.remote("request \(id) was sent again; the earlier wait is abandoned"))
+        if !accepted { waiter.fail(.stopped) }
+        return accepted
+    }
+
+    func remove(_ id: String) -> BusPeer.Waiter? { state.withLock { $0.waiters.removeValue(forKey: id) } }
+
+    func peek(_ id: String) -> BusPeer.Waiter? { state.withLock { $0.waiters[id] } }
+
+    /// Removes and returns the waiters whose deadline passed.
+    func expire(at now: Double) -> [(String, BusPeer.Waiter)] {
+        state.withLock { state in
+            let late = state.waiters.filter { entry in
+                switch entry.value {
+                case .reply(let deadline, _, _), .stream(let deadline, _, _): deadline < now
+                }
+            }
+            for (id, _) in late { state.waiters[id] = nil }
+            return Array(late)
+        }
+    }
+
+    func close() -> [BusPeer.Waiter] {
+        state.withLock { state in
+            state.closed = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+    }
 }
 
 /// The peer's frame handling, on the peer's socket thread.
@@ -171,28 +211,15 @@ final class PeerHandler: @unchecked Sendable {
 
     func tick(loop: SocketLoop) {
         loop.sendNow([Frame.encode(.heartbeat)])
-        let now = monotonicSeconds()
-        let expired = waiters.table.withLock { all -> [(String, BusPeer.Waiter)] in
-            let late = all.filter { entry in
-                switch entry.value {
-                case .reply(let deadline, _, _), .stream(let deadline, _, _): deadline < now
-                }
-            }
-            for (id, _) in late { all[id] = nil }
-            return Array(late)
-        }
-        for (id, waiter) in expired {
+        for (id, waiter) in waiters.expire(at: monotonicSeconds()) {
             switch waiter {
-            case .reply(_, let seconds, let continuation):
-                continuation.resume(throwing: BusError.timedOut(id: id, seconds: seconds))
-            case .stream(_, let seconds, let continuation):
-                continuation.finish(throwing: BusError.timedOut(id: id, seconds: seconds))
+            case .reply(_, let seconds, _), .stream(_, let seconds, _): waiter.fail(.timedOut(id: id, seconds: seconds))
             }
         }
     }
 
     private func finish(_ reply: BusReply) {
-        guard let waiter = waiters.table.withLock({ $0.removeValue(forKey: reply.id) }) else { return }
+        guard let waiter = waiters.remove(reply.id) else { return }
         switch waiter {
         case .reply(_, _, let continuation): continuation.resume(returning: reply)
         case .stream(_, _, let continuation):
@@ -202,7 +229,7 @@ final class PeerHandler: @unchecked Sendable {
     }
 
     private func forward(_ chunk: BusChunk) {
-        guard case .stream(_, _, let continuation) = waiters.table.withLock({ $0[chunk.id] }) else { return }
+        guard case .stream(_, _, let continuation) = waiters.peek(chunk.id) else { return }
         continuation.yield(.chunk(chunk.data))
     }
 }

@@ -78,7 +78,7 @@ public struct NodeOptions: Sendable, Equatable {
     public var computeWorkers = 1
     /// Seconds between heartbeats on the bus; a peer silent for `heartbeatLiveness` beats is dead.
     public var heartbeatInterval = 0.25
-    public var heartbeatLiveness = 4
+    public var heartbeatLiveness = 8
     public var restartBackoffInitial = 0.1
     public var restartBackoffMax = 10.0
     /// At most `restartIntensity` restarts of one worker within `restartPeriod` seconds.
