@@ -33,6 +33,9 @@ extension NodeConfig {
         log.maxFileSize = try logSection.int("max_file_size", default: log.maxFileSize, range: 1...Int.max)
         log.backupCount = try logSection.int("backup_count", default: log.backupCount, range: 0...1000)
         warnings += logSection.unknownKeys.map(unknown)
+        if logSection.object.count > 0 {
+            warnings.append("config key 'log' is accepted but not used: every process logs to stderr (journald under systemd), with the level from INFERNET_LOG_LEVEL")
+        }
 
         manageContainers = try root.bool("manage_containers", default: true)
         try readServer(&root)
