@@ -220,23 +220,33 @@ def _values_to_array(values: list, dtype: DType, field: str) -> np.ndarray:
         raise bad_request(f"invalid field '{field}': bool values must be true/false (or 0/1)")
     # integers
     info = np.iinfo(target)
-    if kind == "f":
-        if not np.isfinite(raw).all() or not (raw == np.floor(raw)).all():
-            raise bad_request(f"invalid field '{field}': {dtype.name} values must be integers")
-    elif kind == "O":
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in raw.reshape(-1).tolist()):
-            raise bad_request(f"invalid field '{field}': {dtype.name} values must be integers")
-        lo, hi = min(raw.reshape(-1).tolist()), max(raw.reshape(-1).tolist())
-        if lo < info.min or hi > info.max:
+    if kind in "iub":
+        if raw.size and (raw.min() < info.min or raw.max() > info.max):
             raise bad_request(f"invalid field '{field}': value out of range for {dtype.name} "
                               f"[{info.min}, {info.max}]")
-        return np.array(raw.tolist(), dtype=target)
-    elif kind not in "iub":
-        raise bad_request(f"invalid field '{field}': {dtype.name} values must be integers")
-    if raw.size and (raw.min() < info.min or raw.max() > info.max):
-        raise bad_request(f"invalid field '{field}': value out of range for {dtype.name} "
-                          f"[{info.min}, {info.max}]")
-    return raw.astype(target)
+        return raw.astype(target)
+    # floats or mixed/huge integers: check each Python value, never going through float64
+    flat: list = []
+    _flatten_scalars(values, flat)
+    ints = []
+    for v in flat:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+                (isinstance(v, float) and not v.is_integer()):
+            raise bad_request(f"invalid field '{field}': {dtype.name} values must be integers")
+        v = int(v)
+        if not info.min <= v <= info.max:
+            raise bad_request(f"invalid field '{field}': value out of range for {dtype.name} "
+                              f"[{info.min}, {info.max}]")
+        ints.append(v)
+    return np.array(ints, dtype=target).reshape(raw.shape)
+
+
+def _flatten_scalars(values: Any, out: list) -> None:
+    if isinstance(values, list):
+        for v in values:
+            _flatten_scalars(v, out)
+    else:
+        out.append(values)
 
 
 def _complex_values(values: list, target: Any, field: str) -> np.ndarray:

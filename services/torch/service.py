@@ -129,10 +129,7 @@ class TorchService(InferenceService):
                 raise internal(f"model '{model}' returned {out.dtype} values, not numbers")
             return Vector.from_numpy(out)
         assert torch is not None
-        array = vector.array
-        if array.dtype.kind == "u" and array.dtype.itemsize > 1:
-            array = array.astype(array.dtype.str.replace("u", "i"))  # torch lacks most uint ops
-        tensor = torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
+        tensor = torch.from_numpy(np.ascontiguousarray(vector.array)).to(self.device)
         try:
             with torch.inference_mode():
                 out = loaded.model(tensor)
