@@ -325,7 +325,10 @@ def encode_vector(vector: Vector, arithmetic: Arithmetic = Arithmetic.ieee,
         for v in flat.tolist():
             if isinstance(v, float) and not math.isfinite(v):
                 raise bad_request(f"cannot encode the non-finite value {v} in fixed point")
-            r = int(v * factor)  # float * int for floats, exact for ints: as the reference
+            try:
+                r = int(v * factor)  # float * int for floats, exact for ints: as the reference
+            except OverflowError:
+                r = 2 ** 127
             if not -(2 ** 127) <= r < 2 ** 127:
                 raise bad_request(f"value {v} x 10^{scale} does not fit a fixed-point int128")
             values.append(r)

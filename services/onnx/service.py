@@ -140,7 +140,8 @@ class OnnxService(InferenceService):
             if vector.array.dtype != np.dtype(NUMPY_TYPE[want]):
                 raise bad_request(f"model '{model}': input '{name}' expects dtype "
                                   f"{dtype_label(want)}, got {dtype_label(vector.dtype)}")
-            if len(vector.shape) != len(port.shape) or any(
+            # an empty shape may be a scalar or an unknown rank: onnxruntime then checks it
+            if port.shape and len(vector.shape) != len(port.shape) or any(
                     isinstance(d, int) and d != s for d, s in zip(port.shape, vector.shape)):
                 raise bad_request(f"model '{model}': input '{name}' has shape {list(vector.shape)}, "
                                   f"the model expects {port.describe()}")
