@@ -84,6 +84,9 @@ def build_app(service: Service, threads: int | None = None) -> web.Application:
     workers = threads or int(os.getenv("SERVICE_THREADS", "0") or 0) or min(32, 2 * (os.cpu_count() or 1))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=service.service_id)
     resources_document: dict[str, Any] = {}
+    # SERVICE_INLINE=1 runs requests on the event loop itself: less overhead for tiny models,
+    # but one slow request (a model load, a big model) then stalls every other request.
+    inline = os.getenv("SERVICE_INLINE", "").lower() in ("1", "true", "yes")
 
     @web.middleware
     async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -137,8 +140,10 @@ def build_app(service: Service, threads: int | None = None) -> web.Application:
         if parsed.destination == STREAM:
             raise bad_request(f"service '{service.service_id}' does not stream "
                               "(destination 2 is not supported)")
-        loop = asyncio.get_running_loop()
-        output = await loop.run_in_executor(pool, service.handle, parsed)
+        if inline:
+            output = service.handle(parsed)
+        else:
+            output = await asyncio.get_running_loop().run_in_executor(pool, service.handle, parsed)
         return web.Response(body=json.dumps(output).encode(), content_type="application/json")
 
     app = web.Application(middlewares=[errors], client_max_size=int(os.getenv("SERVICE_MAX_BODY",
