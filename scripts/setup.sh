@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # One-time (idempotent) set-up of a fresh Debian machine: system libraries and the Python venv.
 # Prints the venv path on its last line so callers can `venv=$(scripts/setup.sh | tail -1)`.
+#
+# `scripts/setup.sh --services` instead creates (or reuses) the inference services' venv
+# (ONNX, Torch, scikit-learn; services/requirements*.txt) and prints ITS path on its last line.
+# That venv is keyed by the hash of services/requirements.txt, requirements-torch.txt and
+# requirements-oracle.txt; INFERNET_SERVICES_VENV overrides its path. Torch: see
+# services/requirements-torch.txt (INFERNET_SERVICES_TORCH=auto|pypi|0, default auto).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+mode=main
+if [ "${1:-}" = "--services" ]; then mode=services; fi
 
 apt_packages=(libzmq3-dev libsecp256k1-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config python3-venv)
 missing=()
@@ -14,6 +22,39 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
   apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+if [ "$mode" = services ]; then
+  sreq="$root/services/requirements.txt"
+  treq="$root/services/requirements-torch.txt"
+  oreq="$root/services/requirements-oracle.txt"
+  torch_mode="${INFERNET_SERVICES_TORCH:-auto}"
+  skey=$( (cat "$sreq" "$treq" "$oreq"; echo "torch=$torch_mode") | sha256sum | cut -c1-12)
+  svenv="${INFERNET_SERVICES_VENV:-$HOME/.cache/infernet-swift/services-$skey}"
+  if [ ! -x "$svenv/bin/python" ] || [ ! -f "$svenv/.complete" ]; then
+    echo "setup: creating the services' Python environment in $svenv" >&2
+    start=$(date +%s)
+    rm -rf "$svenv"
+    python3 -m venv "$svenv" >&2
+    "$svenv/bin/pip" install -q --upgrade pip >&2
+    "$svenv/bin/pip" install -q -r "$sreq" >&2
+    case "$torch_mode" in
+      0|no|off) echo "setup: torch skipped (INFERNET_SERVICES_TORCH=$torch_mode)" >&2 ;;
+      pypi) "$svenv/bin/pip" install -q "torch==2.13.0" >&2 ;;
+      *)
+        if ! "$svenv/bin/pip" install -q -r "$treq" >&2; then
+          echo "setup: WARNING: $(grep -v '^#' "$treq" | head -1) is not installable here;" \
+               "the services venv has no torch (torch service and its tests unavailable)" >&2
+        fi ;;
+    esac
+    # the reference codecs, as a test oracle only (no dependencies: see the file)
+    "$svenv/bin/pip" install -q --no-deps -r "$oreq" >&2 || \
+      echo "setup: WARNING: infernet-ml oracle not installed; codec tests use the local reimplementation" >&2
+    echo "setup: services environment ready in $(( $(date +%s) - start ))s, $(du -sh "$svenv" | cut -f1)" >&2
+    touch "$svenv/.complete"
+  fi
+  echo "$svenv"
+  exit 0
 fi
 
 req="$root/scripts/requirements.txt"

@@ -1,0 +1,28 @@
+"""The inference services' tests need the services venv (`scripts/setup.sh --services`, used by
+`scripts/test-services.sh`); under the main venv they are not collected."""
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("skl2onnx") is None:
+    collect_ignore_glob = ["test_*.py"]
+else:
+    from svchelpers import ServiceProcess
+
+
+@pytest.fixture
+def start_service(tmp_path):
+    started: list = []
+
+    def start(module: str, **env: str) -> "ServiceProcess":
+        service = ServiceProcess(module, env, tmp_path / f"{module}-{len(started)}.log")
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+

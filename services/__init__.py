@@ -1,0 +1,1 @@
+"""Infernet inference services (Python): ONNX and Torch, speaking the container protocol."""

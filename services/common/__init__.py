@@ -1,0 +1,1 @@
+"""Shared pieces of the Python services: vectors, model ids, model sources, HTTP scaffolding."""

@@ -1,0 +1,1 @@
+"""ONNX inference service (container protocol). Run: `python -m services.onnx`."""

@@ -1,0 +1,1 @@
+"""Torch inference service (with scikit-learn models). Run: `python -m services.torch`."""
