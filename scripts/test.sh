@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift suites (unit, integration with the real node binaries, fault tests)
-# and the Python suites (devnet, contracts). Installs what is missing first.
+# and the Python suites (devnet, contracts, inference services). Installs what is missing first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,7 +19,8 @@ echo "== Swift tests"
 # A bound, so a hung test fails CI instead of eating its time; line-buffered so a log shows where.
 timeout 2400 stdbuf -oL -eL swift test --skip-build
 
-if [ -x scripts/test-python.sh ]; then
-  echo "== Python tests"
-  bash scripts/test-python.sh
-fi
+echo "== Python tests: devnet, contracts"
+bash scripts/test-python.sh
+
+echo "== Python tests: inference services (ONNX, Torch)"
+bash scripts/test-services.sh
