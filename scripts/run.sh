@@ -18,7 +18,7 @@ done
 
 bash scripts/setup.sh >/dev/null
 echo "== building ($mode)"
-swift build -c "$mode" 2>&1 | grep -E 'error|warning: |Compiling [A-Za-z]+ \(|Build' | grep -v '^\[' || true
+swift build -c "$mode" 2>&1 | grep -E 'error:|Build complete' || true
 swift build -c "$mode" >/dev/null
 bin=$(swift build -c "$mode" --show-bin-path)
 
