@@ -12,6 +12,9 @@ let package = Package(
         .executable(name: "infernet-payment", targets: ["infernet-payment"]),
         .executable(name: "infernet-hello-world", targets: ["infernet-hello-world"]),
         .executable(name: "infernet-bench", targets: ["infernet-bench"]),
+        .executable(name: "infernet-css", targets: ["infernet-css"]),
+        .executable(name: "infernet-tgi", targets: ["infernet-tgi"]),
+        .executable(name: "infernet-hf", targets: ["infernet-hf"]),
         .library(name: "EVM", targets: ["EVM"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
     ],
@@ -106,6 +109,7 @@ let package = Package(
 
         .target(name: "ChainWorker", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/ChainWorker/Kit"),
         .executableTarget(name: "infernet-chain", dependencies: [
@@ -124,6 +128,30 @@ let package = Package(
         .executableTarget(name: "infernet-hello-world", dependencies: [
             "ServiceKit", "InfernetCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Services/HelloWorld"),
+
+        // HTTP-relay services (issue 6): a library with the logic (Kit) and a thin executable (Main).
+        .target(name: "ServiceClients", dependencies: [
+            "ServiceKit", "InfernetCore", "EVM",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], path: "Sources/Services/Clients"),
+        .target(name: "CSSService", dependencies: ["ServiceClients", "ServiceKit", "InfernetCore", "EVM"],
+                path: "Sources/Services/CSS/Kit"),
+        .executableTarget(name: "infernet-css", dependencies: [
+            "CSSService", "ServiceKit", "InfernetCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/Services/CSS/Main"),
+        .target(name: "TGIService", dependencies: ["ServiceClients", "ServiceKit", "InfernetCore", "EVM"],
+                path: "Sources/Services/TGI/Kit"),
+        .executableTarget(name: "infernet-tgi", dependencies: [
+            "TGIService", "ServiceKit", "InfernetCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/Services/TGI/Main"),
+        .target(name: "HFService", dependencies: ["ServiceClients", "ServiceKit", "InfernetCore", "EVM",
+                                                  .product(name: "BigInt", package: "BigInt")],
+                path: "Sources/Services/HuggingFace/Kit"),
+        .executableTarget(name: "infernet-hf", dependencies: [
+            "HFService", "ServiceKit", "InfernetCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/Services/HuggingFace/Main"),
 
         // Benchmarks (commands, not tests).
         .executableTarget(name: "infernet-bench", dependencies: [
@@ -149,10 +177,22 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "ChainWorkerTests", dependencies: [
+            "ChainWorker", "EVM", "InfernetCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ServiceKitTests", dependencies: [
             "ServiceKit", "InfernetCore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .testTarget(name: "APIServicesTests", dependencies: [
+            "CSSService", "TGIService", "HFService", "ServiceClients", "ServiceKit", "InfernetCore", "EVM",
+            .product(name: "BigInt", package: "BigInt"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ComputeWorkerTests", dependencies: [
             "ComputeWorker", "InfernetCore", "InfernetBus", "ServiceKit",

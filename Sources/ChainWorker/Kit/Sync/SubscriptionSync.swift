@@ -1,0 +1,210 @@
+import EVM
+import Foundation
+import InfernetCore
+import Logging
+
+/// The `chain.snapshot_sync` and `chain.trail_head_blocks` settings the sync uses.
+public struct SyncSettings: Sendable, Equatable {
+    /// Reads happen at `head - trailHeadBlocks`.
+    public var trailHeadBlocks: UInt64 = 1
+    /// Largest Reader batch (ids per `readSubscriptionBatch`).
+    public var batchSize = 500
+    /// First id to read on a fresh store (ids are 1-based: 0 reads from 1).
+    public var startingSubID: UInt32 = 0
+    /// Pause between two batch reads of one sync.
+    public var sleepBetweenBatches: Duration = .seconds(1)
+    /// Pause between two syncs (`run`).
+    public var syncPeriod: Duration = .milliseconds(500)
+    /// How often a long sync logs its progress.
+    public var progressLogInterval: Duration = .seconds(5)
+
+    public init() {}
+
+    public init(chain: ChainConfig) {
+        trailHeadBlocks = UInt64(max(0, chain.trailHeadBlocks))
+        batchSize = max(1, chain.snapshotSync.batchSize)
+        startingSubID = UInt32(clamping: max(0, chain.snapshotSync.startingSubID))
+        sleepBetweenBatches = .milliseconds(Int64(max(0, chain.snapshotSync.sleep) * 1000))
+        syncPeriod = .milliseconds(Int64(max(0, chain.snapshotSync.syncPeriod) * 1000))
+    }
+}
+
+/// What one sync did.
+public struct SyncReport: Sendable, Equatable {
+    /// The block read at (`head - trailHeadBlocks`) and its timestamp.
+    public var block: UInt64 = 0
+    public var timestamp: UInt64 = 0
+    /// The Coordinator's `id()` at that block.
+    public var nextID: UInt32 = 0
+    /// Subscriptions read for the first time (existing ones only).
+    public var newSubscriptions = 0
+    /// Known subscriptions re-read, and those of them found changed / newly cancelled.
+    public var refreshed = 0
+    public var changed = 0
+    public var cancelled = 0
+    /// Batch reads done, and how often the batch size was halved after an error.
+    public var batches = 0
+    public var batchSizeReductions = 0
+}
+
+/// Keeps the `ChainStore` in step with the Coordinator's subscriptions, without events (as the
+/// reference node since SDK 1.0): polls `id()`, reads new ids through the Reader in batches, and
+/// re-reads known live subscriptions to notice cancellation (`activeAt == 2^32-1`). All reads
+/// are at `head - trail_head_blocks`. Progress is committed with each batch, so a restart resumes
+/// where the last committed batch ended.
+public actor SubscriptionSync {
+    public let source: any SubscriptionSource
+    public let store: ChainStore
+    public let settings: SyncSettings
+    private let logger: Logger
+    public private(set) var batchSize: AdaptiveBatchSize
+
+    public init(source: any SubscriptionSource, store: ChainStore, settings: SyncSettings,
+                logger: Logger = Logger(label: "infernet.chain.sync")) {
+        self.source = source
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+        batchSize = AdaptiveBatchSize(maximum: settings.batchSize)
+    }
+
+    /// One sync pass.
+    public func syncOnce() async throws -> SyncReport {
+        var report = SyncReport()
+        let head = try await source.headBlock()
+        report.block = head >= settings.trailHeadBlocks ? head - settings.trailHeadBlocks : 0
+        report.timestamp = try await source.timestamp(ofBlock: report.block)
+        report.nextID = try await source.nextSubscriptionID(block: report.block)
+
+        let saved = try await store.progress()
+        let firstNew = saved?.nextID ?? max(1, settings.startingSubID)
+        try await readNew(from: firstNew, report: &report)
+        try await refreshKnown(below: firstNew, report: &report)
+        if report.newSubscriptions > 0 || report.changed > 0 {
+            logger.info("subscription sync", metadata: [
+                "block": "\(report.block)", "next_id": "\(report.nextID)", "new": "\(report.newSubscriptions)",
+                "refreshed": "\(report.refreshed)", "changed": "\(report.changed)", "cancelled": "\(report.cancelled)",
+            ])
+        }
+        return report
+    }
+
+    /// Syncs every `settings.syncPeriod` until cancelled; errors are logged and retried next time.
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                _ = try await syncOnce()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("subscription sync failed; retrying", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: settings.syncPeriod)
+        }
+    }
+
+    // MARK: New ids
+
+    private func readNew(from firstNew: UInt32, report: inout SyncReport) async throws {
+        var start = firstNew
+        let total = report.nextID > start ? Int(report.nextID - start) : 0
+        var lastLog = ContinuousClock.now
+        while start < report.nextID {
+            if report.batches > 0 { try await Task.sleep(for: settings.sleepBetweenBatches) }
+            let wanted = start..<min(report.nextID, start &+ UInt32(clamping: batchSize.current))
+            let subscriptions = try await readBatch(wanted, block: report.block, report: &report)
+            let range = start..<(start + UInt32(subscriptions.count))
+            let stored = zip(range, subscriptions).compactMap { id, subscription in
+                subscription.exists ? StoredSubscription(id: id, subscription: subscription, syncedBlock: report.block) : nil
+            }
+            try await store.save(stored, progress: SyncProgress(nextID: range.upperBound, headBlock: report.block))
+            report.newSubscriptions += stored.count
+            start = range.upperBound
+            if ContinuousClock.now - lastLog >= settings.progressLogInterval {
+                lastLog = ContinuousClock.now
+                logger.info("subscription sync in progress", metadata: [
+                    "read": "\(total - Int(report.nextID - start))", "of": "\(total)", "next_id": "\(start)",
+                    "stored": "\(report.newSubscriptions)", "batch_size": "\(batchSize.current)",
+                ])
+            }
+        }
+        if total == 0 {
+            try await store.saveProgress(SyncProgress(nextID: max(firstNew, start), headBlock: report.block))
+        }
+    }
+
+    /// Reads one range, halving the batch size (and reading a shorter prefix) on errors until it
+    /// succeeds or the size is 1. Returns subscriptions for a prefix of `range` (maybe shorter).
+    private func readBatch(_ range: Range<UInt32>, block: UInt64, report: inout SyncReport) async throws -> [Subscription] {
+        var range = range
+        while true {
+            do {
+                let subscriptions = try await source.subscriptions(range, block: block)
+                guard subscriptions.count == range.count else {
+                    throw SyncError.batchSizeMismatch(range: range, returned: subscriptions.count)
+                }
+                report.batches += 1
+                batchSize.grow()
+                return subscriptions
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                guard batchSize.shrink() else { throw error }
+                report.batchSizeReductions += 1
+                logger.notice("subscription batch read failed; halving the batch", metadata: [
+                    "ids": "\(range.lowerBound)..<\(range.upperBound)", "batch_size": "\(batchSize.current)",
+                    "error": "\(error)",
+                ])
+                range = range.lowerBound..<min(range.upperBound, range.lowerBound &+ UInt32(batchSize.current))
+            }
+        }
+    }
+
+    // MARK: Known subscriptions
+
+    /// Re-reads stored subscriptions with ids below `limit` that may still become due, in
+    /// Reader ranges no wider than the batch size, and stores those that changed.
+    private func refreshKnown(below limit: UInt32, report: inout SyncReport) async throws {
+        let live = try await store.activeSubscriptions().filter {
+            $0.id < limit && !Schedule.isFinished($0.subscription, at: report.timestamp)
+        }
+        var index = 0
+        while index < live.count {
+            let first = live[index].id
+            var end = index
+            while end + 1 < live.count, Int(live[end + 1].id - first) < batchSize.current { end += 1 }
+            var range = first..<(live[end].id + 1)
+            var pending = Array(live[index...end])
+            while !pending.isEmpty {
+                let subscriptions = try await readBatch(range, block: report.block, report: &report)
+                let read = range.lowerBound..<(range.lowerBound + UInt32(subscriptions.count))
+                var changed: [StoredSubscription] = []
+                for known in pending where read.contains(known.id) {
+                    report.refreshed += 1
+                    let current = subscriptions[Int(known.id - read.lowerBound)]
+                    guard current != known.subscription, current.exists else { continue }
+                    changed.append(StoredSubscription(id: known.id, subscription: current, syncedBlock: report.block))
+                    if current.isCancelled { report.cancelled += 1 }
+                }
+                if !changed.isEmpty {
+                    try await store.save(changed)
+                    report.changed += changed.count
+                }
+                pending.removeAll { read.contains($0.id) }
+                if let next = pending.first { range = next.id..<range.upperBound }
+            }
+            index = end + 1
+        }
+    }
+}
+
+public enum SyncError: Error, CustomStringConvertible {
+    case batchSizeMismatch(range: Range<UInt32>, returned: Int)
+
+    public var description: String {
+        switch self {
+        case .batchSizeMismatch(let range, let returned):
+            "Reader returned \(returned) subscriptions for ids \(range.lowerBound)..<\(range.upperBound)"
+        }
+    }
+}

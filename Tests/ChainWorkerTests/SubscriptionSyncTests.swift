@@ -1,0 +1,165 @@
+@testable import ChainWorker
+import EVM
+import Foundation
+import InfernetCore
+import XCTest
+
+/// An in-memory chain: subscriptions by id, a head, and a Reader that fails above a batch limit.
+final class FakeSource: SubscriptionSource, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _subscriptions: [UInt32: Subscription] = [:]
+    private var _nextID: UInt32 = 1
+    var head: UInt64 = 100
+    var readLimit = Int.max
+    var failAll = false
+    private(set) var reads: [Range<UInt32>] = []
+    private(set) var blocksRead: Set<UInt64> = []
+
+    func add(_ subscription: Subscription) -> UInt32 {
+        lock.withLock { let id = _nextID; _subscriptions[id] = subscription; _nextID += 1; return id }
+    }
+
+    func cancel(_ id: UInt32) {
+        lock.withLock { _subscriptions[id]?.activeAt = Subscription.cancelledActiveAt }
+    }
+
+    func resetReads() { lock.withLock { reads = [] } }
+
+    func headBlock() async throws -> UInt64 { lock.withLock { head } }
+    func timestamp(ofBlock number: UInt64) async throws -> UInt64 { 1_000 + number }
+    func nextSubscriptionID(block: UInt64) async throws -> UInt32 {
+        lock.withLock { blocksRead.insert(block); return _nextID }
+    }
+    func subscriptions(_ ids: Range<UInt32>, block: UInt64) async throws -> [Subscription] {
+        try lock.withLock {
+            reads.append(ids)
+            blocksRead.insert(block)
+            if failAll || ids.count > readLimit { throw RPCError.server(code: -32000, message: "out of gas", data: nil, url: "fake") }
+            return ids.map { _subscriptions[$0] ?? Subscription(owner: .zero, activeAt: 0, period: 0, frequency: 0,
+                                                                redundancy: 0, containerID: Data(count: 32), lazy: false) }
+        }
+    }
+}
+
+final class SubscriptionSyncTests: XCTestCase {
+    let owner = try! Address(hex: "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf", checksum: false)
+
+    func sub(period: UInt32 = 0, frequency: UInt32 = 1) -> Subscription {
+        Subscription(owner: owner, activeAt: 500, period: period, frequency: frequency, redundancy: 1,
+                     containerID: ContainerSet.hash(["a"]), lazy: false)
+    }
+
+    func settings(batch: Int, trail: UInt64 = 2, start: UInt32 = 0) -> SyncSettings {
+        var settings = SyncSettings()
+        settings.batchSize = batch
+        settings.trailHeadBlocks = trail
+        settings.startingSubID = start
+        settings.sleepBetweenBatches = .zero
+        return settings
+    }
+
+    func testBatchesHalveOnErrorsAndGrowBack() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
+        let source = FakeSource()
+        for _ in 0..<40 { _ = source.add(sub(period: 10, frequency: 1000)) }
+        source.readLimit = 5
+        let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 16))
+        let report = try await sync.syncOnce()
+        XCTAssertEqual(report.block, 98, "reads trail the head by trail_head_blocks")
+        XCTAssertEqual(source.blocksRead, [98])
+        XCTAssertEqual(report.nextID, 41)
+        XCTAssertEqual(report.newSubscriptions, 40)
+        XCTAssertGreaterThan(report.batchSizeReductions, 0)
+        // Every id read exactly once among successful reads, contiguous, start inclusive/end exclusive.
+        let good = source.reads.filter { $0.count <= 5 }
+        XCTAssertEqual(good.first?.lowerBound, 1)
+        XCTAssertEqual(good.last?.upperBound, 41)
+        for (a, b) in zip(good, good.dropFirst()) where b.lowerBound != 1 { XCTAssertLessThanOrEqual(a.upperBound, b.upperBound) }
+        // The size grew back towards 16 after successes, then shrank again: reads of 8 were tried after 4-sized ones.
+        let sizes = source.reads.map(\.count)
+        XCTAssertTrue(sizes.contains(16)); XCTAssertTrue(sizes.contains(4)); XCTAssertTrue(sizes.contains(8))
+        let stored = try await store.subscriptions()
+        XCTAssertEqual(stored.map(\.id), Array(1...40))
+        let progress = try await store.progress()
+        XCTAssertEqual(progress, SyncProgress(nextID: 41, headBlock: 98))
+
+        // Size 1 still failing: the error surfaces and progress stays.
+        _ = source.add(sub())
+        source.failAll = true
+        do {
+            _ = try await sync.syncOnce()
+            XCTFail("expected an error")
+        } catch {}
+        let same = try await store.progress()
+        XCTAssertEqual(same?.nextID, 41)
+    }
+
+    func testCancellationRefreshAndRestart() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = ChainStore.path(dataDirectory: directory.path)
+        let source = FakeSource()
+        let a = source.add(sub(period: 0)), b = source.add(sub(period: 10, frequency: 1000))
+        let done = source.add(sub(period: 1, frequency: 1)) // finished by time: not re-read
+        do {
+            let sync = SubscriptionSync(source: source, store: try ChainStore(path: path), settings: settings(batch: 10, trail: 0))
+            let first = try await sync.syncOnce()
+            XCTAssertEqual(first.newSubscriptions, 3)
+            XCTAssertEqual(first.refreshed, 0)
+            source.cancel(b)
+            source.resetReads()
+            let second = try await sync.syncOnce()
+            XCTAssertEqual(second.newSubscriptions, 0)
+            XCTAssertEqual(second.refreshed, 2)
+            XCTAssertEqual(second.cancelled, 1)
+            XCTAssertEqual(source.reads, [a..<(b + 1)], "re-reads only live ones, not \(done)")
+        }
+        // A new process on the same file resumes after the saved progress.
+        let c = source.add(sub())
+        source.resetReads()
+        let store = try ChainStore(path: path)
+        let cancelled = try await store.subscription(id: b)
+        XCTAssertTrue(cancelled?.subscription.isCancelled ?? false)
+        let resumed = SubscriptionSync(source: source, store: store, settings: settings(batch: 10, trail: 0))
+        let third = try await resumed.syncOnce()
+        XCTAssertEqual(third.newSubscriptions, 1)
+        XCTAssertEqual(source.reads.first, c..<(c + 1))
+        XCTAssertEqual(third.refreshed, 1, "only \(a) is still live")
+    }
+
+    func testStartingSubIDAndMissingIDs() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
+        let source = FakeSource()
+        for _ in 0..<6 { _ = source.add(sub()) }
+        let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 4, trail: 0, start: 3))
+        let report = try await sync.syncOnce()
+        XCTAssertEqual(report.newSubscriptions, 4)
+        XCTAssertEqual(source.reads, [3..<7])
+        let ids = try await store.subscriptions().map(\.id)
+        XCTAssertEqual(ids, [3, 4, 5, 6])
+    }
+
+    func testSettingsFromChainConfig() {
+        var chain = NodeConfig().chain
+        XCTAssertEqual(SyncSettings(chain: chain).trailHeadBlocks, 1)
+        XCTAssertEqual(SyncSettings(chain: chain).batchSize, 500)
+        XCTAssertEqual(SyncSettings(chain: chain).startingSubID, 0)
+        XCTAssertEqual(SyncSettings(chain: chain).sleepBetweenBatches, .seconds(1))
+        XCTAssertEqual(SyncSettings(chain: chain).syncPeriod, .milliseconds(500))
+        chain.trailHeadBlocks = 5
+        chain.snapshotSync.batchSize = 9650
+        chain.snapshotSync.startingSubID = 42
+        chain.snapshotSync.sleep = 0.25
+        chain.snapshotSync.syncPeriod = 2
+        let settings = SyncSettings(chain: chain)
+        XCTAssertEqual(settings.trailHeadBlocks, 5)
+        XCTAssertEqual(settings.batchSize, 9650)
+        XCTAssertEqual(settings.startingSubID, 42)
+        XCTAssertEqual(settings.sleepBetweenBatches, .milliseconds(250))
+        XCTAssertEqual(settings.syncPeriod, .seconds(2))
+    }
+}
