@@ -65,6 +65,7 @@ let package = Package(
         .target(name: "WorkerKit", dependencies: [
             "InfernetCore", "InfernetBus", .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

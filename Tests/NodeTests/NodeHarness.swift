@@ -19,7 +19,11 @@ final class NodeHarness: @unchecked Sendable {
     /// The directory holding the built executables (next to the test bundle), or INFERNET_BIN_DIR.
     static var builtProducts: String {
         if let dir = ProcessInfo.processInfo.environment["INFERNET_BIN_DIR"], !dir.isEmpty { return dir }
-        return Bundle(for: NodeHarness.self).bundleURL.deletingLastPathComponent().path
+        // The test bundle sits beside the executables; on Linux its URL may already be that directory.
+        let bundle = Bundle(for: NodeHarness.self).bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent()]
+        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("infernet-node").path) }
+        return (found ?? bundle).path
     }
 
     /// A TCP port nobody is listening on right now.

@@ -1,6 +1,7 @@
 import EVM
 import Foundation
 import GRDB
+import WorkerKit
 
 /// The chain worker's state in SQLite (`<data_dir>/chain.sqlite`, WAL): synced subscriptions,
 /// sync progress and per-(subscription, interval) delivery state. Everything survives a restart.
@@ -9,15 +10,7 @@ public final class ChainStore: Sendable {
 
     /// Opens (creating if needed) the store at `path`.
     public init(path: String) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        pool = try SQLiteFile.open(path: path, migrator: Self.migrator)
     }
 
     /// The store's file in a data directory.

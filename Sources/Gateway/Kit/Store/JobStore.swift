@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import InfernetCore
+import WorkerKit
 
 /// Off-chain jobs in SQLite (`<data_dir>/gateway.sqlite`, WAL), with group commit for writes
 /// and a cache of recent jobs for reads. A job is committed before it is sent on the bus and
@@ -13,16 +14,7 @@ public final class JobStore: Sendable {
 
     /// Opens (creating if needed) the store at `path`.
     public init(path: String, cacheCapacity: Int = 20_000) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.maximumReaderCount = 4
-        configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        pool = try SQLiteFile.open(path: path, migrator: Self.migrator)
         cache = JobCache(capacity: cacheCapacity)
         batcher = WriteBatcher(writer: pool)
     }
