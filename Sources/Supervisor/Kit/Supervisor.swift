@@ -9,12 +9,14 @@ import Logging
 public enum SupervisorExit: Error, CustomStringConvertible, Sendable {
     case restartIntensityExceeded(worker: String, restarts: Int, within: Double)
     case busUnavailable(String)
+    case cannotStart(worker: String, reason: String)
 
     public var description: String {
         switch self {
         case .restartIntensityExceeded(let worker, let restarts, let within):
             "worker '\(worker)' needed \(restarts) restarts within \(Int(within)) s; giving up so the service manager restarts the node"
         case .busUnavailable(let reason): "the bus could not start: \(reason)"
+        case .cannotStart(let worker, let reason): "worker '\(worker)' could not start: \(reason)"
         }
     }
 }
@@ -134,7 +136,7 @@ public actor Supervisor {
             logger.info("worker started", metadata: ["worker": "\(name)", "pid": "\(process.processIdentifier)"])
         } catch {
             logger.error("worker could not start", metadata: ["worker": "\(name)", "executable": "\(spec.executable)", "error": "\(error)"])
-            failure = .busUnavailable("cannot start \(spec.executable): \(error)")
+            failure = .cannotStart(worker: name, reason: "\(spec.executable): \(error)")
             finish()
         }
     }
