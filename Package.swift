@@ -169,7 +169,9 @@ let package = Package(
 
         .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore"]),
         .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
-        .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetCore"]),
+        // Fixtures shared by test targets (the project's Python, the devnet process).
+        .target(name: "TestSupport", dependencies: ["EVM"], path: "Tests/Support"),
+        .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetCore", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "InfernetCore", "InfernetBus",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -179,7 +181,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ChainWorkerTests", dependencies: [
-            "ChainWorker", "EVM", "InfernetCore",
+            "ChainWorker", "EVM", "InfernetCore", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ServiceKitTests", dependencies: [

@@ -3,81 +3,29 @@ import EVM
 import Foundation
 import InfernetCore
 import Logging
+import TestSupport
 import XCTest
 
 /// The sync against the project's devnet (py-evm + the Vyper SDK contracts): subscriptions made
 /// by an EOA on the Coordinator and by the test consumers land in the store with their fields;
 /// a cancellation is noticed; a new store on the same file resumes from its saved progress.
 final class SubscriptionSyncDevnetTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Process?
-    nonisolated(unsafe) static var ready: [String: Any] = [:]
-    nonisolated(unsafe) static var startError: String?
-
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static func python() throws -> String {
-        if let path = ProcessInfo.processInfo.environment["INFERNET_PYTHON"], !path.isEmpty { return path }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repositoryRoot.appendingPathComponent("scripts/setup.sh").path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let venv = String(decoding: output, as: UTF8.self).split(separator: "\n").last.map(String.init) else {
-            throw DevnetError.unavailable("scripts/setup.sh exited with \(process.terminationStatus)")
-        }
-        return venv + "/bin/python"
-    }
-
-    enum DevnetError: Error { case unavailable(String) }
+    /// The devnet for the whole suite, or why it could not start (tests then fail with that error).
+    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
 
     override class func setUp() {
         super.setUp()
-        do {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try python())
-            process.arguments = ["-m", "devnet", "--port", "0", "--deploy"]
-            process.currentDirectoryURL = repositoryRoot
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            devnet = process
-            var line = Data()
-            while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty {
-                if byte == Data("\n".utf8) {
-                    if line.starts(with: Data("DEVNET READY ".utf8)) { break }
-                    line = Data()
-                } else {
-                    line += byte
-                }
-            }
-            let json = line.dropFirst("DEVNET READY ".utf8.count)
-            ready = (try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any]) ?? [:]
-            if ready.isEmpty { startError = "devnet did not print its ready line" }
-        } catch {
-            startError = "\(error)"
-        }
+        devnet = Result { try DevnetProcess() }
     }
 
     override class func tearDown() {
-        devnet?.terminate()
-        devnet?.waitUntilExit()
+        (try? devnet?.get())?.stop()
         super.tearDown()
     }
 
     private func environment() throws -> (rpc: JSONRPCClient, addresses: [String: Address]) {
-        if let startError = Self.startError { throw XCTSkip("devnet unavailable: \(startError)") }
-        let url = try XCTUnwrap(Self.ready["rpc"] as? String)
-        let raw = try XCTUnwrap(Self.ready["addresses"] as? [String: String])
-        var addresses: [String: Address] = [:]
-        for (name, text) in raw { addresses[name] = try Address(hex: text, checksum: false) }
-        return (JSONRPCClient(urls: [url]), addresses)
+        let devnet = try XCTUnwrap(Self.devnet).get()
+        return (JSONRPCClient(urls: [devnet.rpcURL]), devnet.addresses)
     }
 
     private func key(_ index: Int) throws -> PrivateKey {
@@ -219,7 +167,7 @@ final class SubscriptionSyncDevnetTests: XCTestCase {
 
         var config = NodeConfig()
         config.chain.enabled = true
-        config.chain.rpcURL = try XCTUnwrap(Self.ready["rpc"] as? String)
+        config.chain.rpcURL = try XCTUnwrap(Self.devnet).get().rpcURL
         config.chain.registryAddress = try XCTUnwrap(addresses["registry"]).checksummed
         config.chain.trailHeadBlocks = 0
         config.chain.snapshotSync.sleep = 0

@@ -1,57 +1,28 @@
 import EVM
 import Foundation
+import TestSupport
 import XCTest
 
 /// The whole library against the project's devnet (py-evm + the Vyper SDK contracts): typed RPC
 /// calls, signed legacy and type-2 transactions, contract wrappers, log decoding, revert decoding,
 /// and an EIP-712 delegated subscription created and delivered on chain.
 final class DevnetIntegrationTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Process?
-    nonisolated(unsafe) static var ready: [String: Any] = [:]
-    nonisolated(unsafe) static var startError: String?
+    /// The devnet for the whole suite, or why it could not start (tests then fail with that error).
+    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
 
     override class func setUp() {
         super.setUp()
-        do {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try PythonOracle.python())
-            process.arguments = ["-m", "devnet", "--port", "0", "--deploy"]
-            process.currentDirectoryURL = PythonOracle.repositoryRoot
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            devnet = process
-            var line = Data()
-            while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty {
-                if byte == Data("\n".utf8) {
-                    if line.starts(with: Data("DEVNET READY ".utf8)) { break }
-                    line = Data()
-                } else {
-                    line += byte
-                }
-            }
-            let json = line.dropFirst("DEVNET READY ".utf8.count)
-            ready = (try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any]) ?? [:]
-            if ready.isEmpty { startError = "devnet did not print its ready line" }
-        } catch {
-            startError = "\(error)"
-        }
+        devnet = Result { try DevnetProcess() }
     }
 
     override class func tearDown() {
-        devnet?.terminate()
-        devnet?.waitUntilExit()
+        (try? devnet?.get())?.stop()
         super.tearDown()
     }
 
     private func environment() throws -> (rpc: JSONRPCClient, addresses: [String: Address]) {
-        if let startError = Self.startError { throw PythonOracleError.unavailable("devnet: \(startError)") }
-        let url = try XCTUnwrap(Self.ready["rpc"] as? String)
-        let raw = try XCTUnwrap(Self.ready["addresses"] as? [String: String])
-        var addresses: [String: Address] = [:]
-        for (name, text) in raw { addresses[name] = try Address(hex: text, checksum: false) }
-        return (JSONRPCClient(urls: [url]), addresses)
+        let devnet = try XCTUnwrap(Self.devnet).get()
+        return (JSONRPCClient(urls: [devnet.rpcURL]), devnet.addresses)
     }
 
     private func key(_ index: Int) throws -> PrivateKey {

@@ -1,5 +1,6 @@
 import EVM
 import Foundation
+import TestSupport
 import XCTest
 
 /// SplitMix64: a small seeded generator so failures can be replayed from the printed seed.
@@ -49,25 +50,10 @@ enum PythonOracleError: Error, CustomStringConvertible {
 
 /// Runs Tests/Python/evm/oracle.py once over many cases.
 enum PythonOracle {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var repositoryRoot: URL { ProjectPython.repositoryRoot }
 
-    /// The venv python: `INFERNET_PYTHON`, else the last line printed by `scripts/setup.sh`.
     static func python() throws -> String {
-        if let path = ProcessInfo.processInfo.environment["INFERNET_PYTHON"], !path.isEmpty { return path }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repositoryRoot.appendingPathComponent("scripts/setup.sh").path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch { throw PythonOracleError.unavailable("cannot run setup.sh: \(error)") }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let venv = String(decoding: output, as: UTF8.self).split(separator: "\n").last.map(String.init) else {
-            throw PythonOracleError.unavailable("setup.sh exited with \(process.terminationStatus)")
-        }
-        return venv + "/bin/python"
+        do { return try ProjectPython.path() } catch { throw PythonOracleError.unavailable("\(error)") }
     }
 
     /// Writes `cases` as JSON, runs the oracle in `mode`, returns one result per case.
