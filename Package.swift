@@ -201,7 +201,8 @@ let package = Package(
             "ComputeWorker", "InfernetCore", "InfernetBus", "ServiceKit",
         ]),
         .testTarget(name: "NodeTests", dependencies: [
-            "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit",
+            "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM",
+            "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

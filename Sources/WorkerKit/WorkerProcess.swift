@@ -9,9 +9,14 @@ import ServiceLifecycle
 public struct WorkerProcess<Handler: BusRequestHandler> {
     public let service: String
     public let options: WorkerOptions
-    public let makeHandler: (NodeConfig, Logger) -> Handler
+    public let makeHandler: (NodeConfig, Logger, BusPeer) -> Handler
 
     public init(service: String, options: WorkerOptions, makeHandler: @escaping (NodeConfig, Logger) -> Handler) {
+        self.init(service: service, options: options) { config, logger, _ in makeHandler(config, logger) }
+    }
+
+    /// For workers that also send requests on the bus (the chain worker asks compute and payment).
+    public init(service: String, options: WorkerOptions, makeHandler: @escaping (NodeConfig, Logger, BusPeer) -> Handler) {
         self.service = service
         self.options = options
         self.makeHandler = makeHandler
@@ -27,7 +32,7 @@ public struct WorkerProcess<Handler: BusRequestHandler> {
                 heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         let group = ServiceGroup(
-            services: [BusWorkerService(peer: peer, handler: makeHandler(config, logger), logger: logger)],
+            services: [BusWorkerService(peer: peer, handler: makeHandler(config, logger, peer), logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }

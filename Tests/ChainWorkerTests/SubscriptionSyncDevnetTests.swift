@@ -28,31 +28,11 @@ final class SubscriptionSyncDevnetTests: XCTestCase {
         return (JSONRPCClient(urls: [devnet.rpcURL]), devnet.addresses)
     }
 
-    private func key(_ index: Int) throws -> PrivateKey {
-        try PrivateKey(hex: String(repeating: "0", count: 62) + String(format: "%02x", index))
-    }
+    private func key(_ index: Int) throws -> PrivateKey { try DevnetClient.key(index) }
 
-    /// Signs (EIP-1559) and sends a transaction, waits for a successful receipt.
     @discardableResult
     private func send(_ rpc: JSONRPCClient, from key: PrivateKey, to: Address, data: Data) async throws -> TransactionReceipt {
-        let chainID = try await rpc.chainID()
-        let nonce = try await rpc.transactionCount(key.address)
-        let gas = try await rpc.estimateGas(CallRequest(from: key.address, to: to, data: data))
-        let head = try await rpc.block(.latest)
-        let tip = try await rpc.maxPriorityFeePerGas()
-        let baseFee = head?.baseFeePerGas ?? 1_000_000_000
-        let tx = Transaction.eip1559(EIP1559Transaction(chainID: chainID, nonce: nonce, maxPriorityFeePerGas: tip,
-                                                        maxFeePerGas: baseFee * 2 + tip, gasLimit: gas * 2, to: to,
-                                                        value: 0, data: data))
-        let hash = try await rpc.sendRawTransaction(try tx.signed(with: key))
-        for _ in 0..<100 {
-            if let receipt = try await rpc.transactionReceipt(hash) {
-                XCTAssertTrue(receipt.succeeded)
-                return receipt
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw RPCError.invalidResponse("no receipt", method: "eth_getTransactionReceipt")
+        try await DevnetClient(rpcURL: try XCTUnwrap(Self.devnet).get().rpcURL).send(from: key, to: to, data: data)
     }
 
     func testSyncCancellationAndResume() async throws {
@@ -173,7 +153,7 @@ final class SubscriptionSyncDevnetTests: XCTestCase {
         config.chain.snapshotSync.sleep = 0
         config.chain.snapshotSync.syncPeriod = 0.1
         config.node.dataDirectory = directory.path
-        let loop = Task { [config] in await ChainSyncLoop.run(config: config, logger: Logger(label: "test")) }
+        let loop = Task { [config] in await ChainNode(config: config, services: NoNodeServices(), logger: Logger(label: "test")).run() }
         defer { loop.cancel() }
         var progress: SyncProgress?
         for _ in 0..<100 {
@@ -193,7 +173,15 @@ final class SubscriptionSyncDevnetTests: XCTestCase {
         var disabled = config
         disabled.chain.enabled = false
         disabled.node.dataDirectory = directory.appendingPathComponent("off").path
-        await ChainSyncLoop.run(config: disabled, logger: Logger(label: "test"))
+        await ChainNode(config: disabled, services: NoNodeServices(), logger: Logger(label: "test")).run()
         XCTAssertFalse(FileManager.default.fileExists(atPath: disabled.node.dataDirectory))
     }
+}
+
+/// Compute and payment that are never reached (sync-only tests).
+struct NoNodeServices: ComputeService, PaymentService {
+    struct Unreachable: Error {}
+    func run(_ request: ComputeRequest, timeout: Double) async throws -> ComputeResult { throw Unreachable() }
+    func check(_ request: PaymentCheckRequest) async throws -> PaymentDecision { throw Unreachable() }
+    func record(_ receipt: DeliveryReceipt) async throws { throw Unreachable() }
 }

@@ -3,9 +3,8 @@ import InfernetCore
 import Logging
 import WorkerKit
 
-/// The chain worker process. It joins the bus and, when `chain.enabled`, keeps the subscription
-/// store in sync with the chain (`ChainSyncLoop`). Delivery is not built yet (issue 5): bus
-/// requests get a clear "not served yet" error.
+/// The chain worker process: joins the bus as `chain`, and when `chain.enabled` syncs
+/// subscriptions and delivers them (`ChainNode`), asking compute and payment workers over the bus.
 public struct ChainWorkerApp {
     public let options: WorkerOptions
 
@@ -14,9 +13,10 @@ public struct ChainWorkerApp {
     public func run() async throws {
         let background = BackgroundTask()
         defer { background.cancel() }
-        try await WorkerProcess(service: "chain", options: options) { config, logger in
-            background.start { await ChainSyncLoop.run(config: config, logger: logger) }
-            return UnavailableMethodsHandler(service: "chain")
+        try await WorkerProcess(service: "chain", options: options) { config, logger, peer in
+            let node = ChainNode(config: config, services: BusNodeServices(peer: peer), logger: logger)
+            background.start { await node.run() }
+            return ChainRequestHandler(node: node)
         }.run()
     }
 }

@@ -142,6 +142,10 @@ extension NodeConfig {
         node.shutdownGrace = try section.double("shutdown_grace", default: node.shutdownGrace)
         node.maxChainLength = try section.int("max_chain_length", default: node.maxChainLength, range: 1...6)
         node.streamTimeout = try section.double("stream_timeout", default: node.streamTimeout, minimum: 0.001)
+        node.maxFeePerGasGwei = try section.double("max_fee_per_gas_gwei", default: node.maxFeePerGasGwei, minimum: 0.000000001)
+        node.feeBumpBlocks = try section.int("fee_bump_blocks", default: node.feeBumpBlocks, range: 1...1000)
+        node.confirmations = try section.int("confirmations", default: node.confirmations, range: 0...1000)
+        node.deliveryConcurrency = try section.int("delivery_concurrency", default: node.deliveryConcurrency, range: 1...1024)
         warnings += section.unknownKeys.map(unknown)
     }
 }

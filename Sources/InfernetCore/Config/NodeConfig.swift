@@ -90,6 +90,15 @@ public struct NodeOptions: Sendable, Equatable {
     public var maxChainLength = 3
     /// Seconds a stream may take (the reference uses 60).
     public var streamTimeout = 60.0
+    /// Ceiling on any transaction's max fee per gas, in gwei (fees from eth_feeHistory never exceed it).
+    public var maxFeePerGasGwei = 500.0
+    /// Blocks a sent transaction may stay unmined before it is re-sent with higher fees.
+    public var feeBumpBlocks = 3
+    /// Blocks on top of a delivery's block before it counts as final (a reorg up to this deep
+    /// re-sends it).
+    public var confirmations = 4
+    /// (subscription, interval) deliveries computed at once.
+    public var deliveryConcurrency = 16
 
     public init() {}
 

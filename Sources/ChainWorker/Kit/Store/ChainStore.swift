@@ -56,6 +56,8 @@ public final class ChainStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        registerTransactionTables(&migrator)
+        registerDelegatedTables(&migrator)
         return migrator
     }
 
@@ -155,14 +157,14 @@ public final class ChainStore: Sendable {
     public func delivery(subscriptionID: UInt32, interval: UInt32) async throws -> DeliveryRecord? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE subscription_id = ? AND interval = ?",
-                             arguments: [Int64(subscriptionID), Int64(interval)]).map(Self.decodeDelivery)
+                             arguments: [Int64(subscriptionID), Int64(interval)]).map(Self.decodeDeliveryRow)
         }
     }
 
     public func deliveries(subscriptionID: UInt32) async throws -> [DeliveryRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY interval",
-                             arguments: [Int64(subscriptionID)]).map(Self.decodeDelivery)
+                             arguments: [Int64(subscriptionID)]).map(Self.decodeDeliveryRow)
         }
     }
 
@@ -177,7 +179,7 @@ public final class ChainStore: Sendable {
         }
     }
 
-    private static func decodeDelivery(_ row: Row) throws -> DeliveryRecord {
+    static func decodeDeliveryRow(_ row: Row) throws -> DeliveryRecord {
         let status: String = row["status"]
         guard let parsed = DeliveryStatus(rawValue: status) else {
             throw DatabaseError(message: "unknown delivery status \(status)")

@@ -1,0 +1,115 @@
+import EVM
+import Foundation
+import InfernetBus
+import InfernetCore
+import Logging
+
+/// Everything the chain worker runs once `chain.enabled`: the subscription sync and, with a
+/// private key, the delivery scheduler and the transaction manager. Components appear once the
+/// Registry has been read (retried until the RPC answers); bus requests before that get a clear
+/// "not ready" error.
+public actor ChainNode {
+    public let config: NodeConfig
+    private let logger: Logger
+    private let services: any ComputeService & PaymentService
+    public private(set) var store: ChainStore?
+    public private(set) var transactions: TransactionManager?
+    public private(set) var delegated: DelegatedDeliveries?
+    /// The node's EOA, known from the config before anything is read from the chain.
+    public nonisolated let address: Address?
+
+    public init(config: NodeConfig, services: any ComputeService & PaymentService, logger: Logger) {
+        self.config = config
+        self.services = services
+        self.logger = logger
+        address = config.chain.enabled ? (try? PrivateKey(hex: config.chain.wallet.privateKey.value))?.address : nil
+    }
+
+    public func run() async {
+        guard config.chain.enabled else {
+            logger.info("chain disabled (chain.enabled is false): no subscription sync, no deliveries")
+            return
+        }
+        let rpc = JSONRPCClient(urls: [config.chain.rpcURL] + config.chain.extraRPCURLs)
+        guard let (store, addresses) = await open(rpc: rpc) else { return }
+        self.store = store
+        let sync = SubscriptionSync(source: ChainSubscriptionSource(rpc: rpc, addresses: addresses), store: store,
+                                    settings: SyncSettings(chain: config.chain), logger: logger)
+        guard let scheduler = makeScheduler(rpc: rpc, addresses: addresses, store: store) else {
+            await sync.run()
+            return
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await sync.run() }
+            group.addTask { await scheduler.run() }
+        }
+    }
+
+    private func open(rpc: JSONRPCClient) async -> (ChainStore, RegistryContract.Addresses)? {
+        let store: ChainStore
+        let registry: Address
+        do {
+            store = try ChainStore(path: ChainStore.path(dataDirectory: config.node.dataDirectory))
+            registry = try Address(hex: config.chain.registryAddress, checksum: false)
+        } catch {
+            logger.error("the chain worker cannot start", metadata: ["error": "\(error)"])
+            return nil
+        }
+        while !Task.isCancelled {
+            do {
+                let addresses = try await RegistryContract(address: registry, caller: rpc).addresses()
+                logger.info("registry read", metadata: [
+                    "coordinator": "\(addresses.coordinator)", "reader": "\(addresses.reader)", "inbox": "\(addresses.inbox)",
+                ])
+                return (store, addresses)
+            } catch {
+                logger.warning("cannot read the registry; retrying", metadata: ["registry": "\(registry)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
+        return nil
+    }
+
+    private func makeScheduler(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, store: ChainStore) -> DeliveryScheduler? {
+        guard let key = try? PrivateKey(hex: config.chain.wallet.privateKey.value) else {
+            logger.warning("no usable chain.wallet.private_key: subscriptions are synced but not delivered")
+            return nil
+        }
+        let chain: ChainContext
+        do {
+            chain = try ChainContext(rpc: rpc, addresses: addresses, node: key.address, config: config)
+        } catch {
+            logger.error("deliveries disabled", metadata: ["error": "\(error)"])
+            return nil
+        }
+        let options = config.node
+        let transactions = TransactionManager(
+            key: key, chain: rpc, store: store,
+            settings: TransactionSettings(fees: FeePolicy(ceilingGwei: options.maxFeePerGasGwei),
+                                          bumpAfterBlocks: UInt64(options.feeBumpBlocks),
+                                          confirmations: UInt64(options.confirmations)),
+            logger: logger)
+        self.transactions = transactions
+        let pipeline = DeliveryPipeline(chain: chain, compute: services, payments: services, transactions: transactions,
+                                        logger: logger)
+        let delegated = DelegatedDeliveries(pipeline: pipeline, store: store, logger: logger)
+        self.delegated = delegated
+        let scheduler = DeliveryScheduler(pipeline: pipeline, store: store, concurrency: options.deliveryConcurrency,
+                                          extensions: [delegated], logger: logger)
+        logger.info("deliveries enabled", metadata: ["node": "\(key.address)", "node_wallet": "\(chain.nodeWallet)"])
+        return scheduler
+    }
+
+    /// The latest head the sync saw (0 before the first sync).
+    public var lastHead: UInt64 {
+        get async { ((try? await store?.progress()) ?? nil)?.headBlock ?? 0 }
+    }
+
+    /// `chain.status`.
+    public func status() async -> ChainStatus {
+        let subscriptions = (try? await store?.subscriptionCount()) ?? 0
+        let pending = (try? await store?.pendingDeliveryCount()) ?? 0
+        return ChainStatus(address: address?.hex ?? "", headBlock: await lastHead, subscriptions: subscriptions ?? 0,
+                           pendingDeliveries: pending ?? 0)
+    }
+}

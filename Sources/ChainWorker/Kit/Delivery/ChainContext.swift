@@ -1,0 +1,56 @@
+import EVM
+import Foundation
+import InfernetCore
+
+/// What every delivery needs to know about the chain and this node: the RPC client, the SDK
+/// contracts, the node's addresses and the delivery settings from the config.
+public struct ChainContext: Sendable {
+    public let rpc: JSONRPCClient
+    public let addresses: RegistryContract.Addresses
+    public let coordinator: CoordinatorContract
+    public let reader: ReaderContract
+    /// The node's EOA (the signer).
+    public let node: Address
+    /// `chain.wallet.payment_address`, or zero when unset (non-paying subscriptions only).
+    public let nodeWallet: Address
+    public let maxGasLimit: UInt64
+    /// Custom error names (e.g. "NodeRespondedAlready") sent anyway after a failed simulation.
+    public let allowedSimulationErrors: Set<String>
+    public let lookup: ContainerSetLookup
+    /// Container id -> the owners allowed to use it (`allowed_addresses`; absent: anyone).
+    public let allowedOwners: [String: Set<Address>]
+    /// Seconds one compute run may take (the longest container timeout of a chain, summed).
+    public let computeTimeout: Double
+
+    public init(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, node: Address, config: NodeConfig) throws {
+        self.rpc = rpc
+        self.addresses = addresses
+        coordinator = CoordinatorContract(address: addresses.coordinator, caller: rpc)
+        reader = ReaderContract(address: addresses.reader, caller: rpc)
+        self.node = node
+        let payment = config.chain.wallet.paymentAddress
+        do {
+            nodeWallet = payment.isEmpty ? .zero : try Address(hex: payment, checksum: false)
+        } catch {
+            throw ConfigError(key: "chain.wallet.payment_address", "not an address: \(error)")
+        }
+        maxGasLimit = UInt64(max(21_000, config.chain.wallet.maxGasLimit))
+        allowedSimulationErrors = Set(config.chain.wallet.allowedSimErrors)
+        lookup = ContainerSetLookup(containerIDs: config.containers.map(\.id), maxChainLength: config.node.maxChainLength)
+        computeTimeout = config.containers.map(\.timeout).reduce(0, +) + 5
+        var allowed: [String: Set<Address>] = [:]
+        for container in config.containers where !container.allowedAddresses.isEmpty {
+            allowed[container.id] = Set(try container.allowedAddresses.map { text in
+                do { return try Address(hex: text, checksum: false) } catch {
+                    throw ConfigError(key: "containers.\(container.id).allowed_addresses", "'\(text)' is not an address")
+                }
+            })
+        }
+        allowedOwners = allowed
+    }
+
+    /// The first container of `chain` whose `allowed_addresses` leaves `owner` out, if any.
+    public func containerRefusing(_ owner: Address, in chain: [String]) -> String? {
+        chain.first { allowedOwners[$0].map { !$0.contains(owner) } ?? false }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+
+/// Delivery queries the scheduler needs beyond one record at a time.
+extension ChainStore {
+    /// The records of `keys` that exist, in one read.
+    public func deliveryRecords(_ keys: [IntervalKey]) async throws -> [IntervalKey: DeliveryRecord] {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT * FROM deliveries WHERE subscription_id = ? AND interval = ?")
+            var records: [IntervalKey: DeliveryRecord] = [:]
+            for key in keys {
+                statement.setUncheckedArguments([Int64(key.subscriptionID), Int64(key.interval)])
+                if let row = try Row.fetchOne(statement) { records[key] = try Self.decodeDeliveryRow(row) }
+            }
+            return records
+        }
+    }
+
+    /// Deliveries left `computing` by a crash go back to `pending`: the node has not sent
+    /// anything for them (a sent one is `sent`, in the same commit as its transaction).
+    @discardableResult
+    public func resetInterruptedDeliveries() async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE deliveries SET status = 'pending', updated = ? WHERE status = 'computing'",
+                           arguments: [Date().timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    /// Deliveries computing or sent and not yet mined.
+    public func pendingDeliveryCount() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE status IN ('computing', 'sent')") ?? 0
+        }
+    }
+
+    /// How many deliveries are in each status.
+    public func deliveryCounts() async throws -> [DeliveryStatus: Int] {
+        try await pool.read { db in
+            var counts: [DeliveryStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status") {
+                if let status = DeliveryStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+}

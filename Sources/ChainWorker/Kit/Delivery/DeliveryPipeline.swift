@@ -1,0 +1,151 @@
+import BigInt
+import EVM
+import Foundation
+import InfernetCore
+import Logging
+
+/// One delivery, from payment check to a signed transaction: payment -> inputs -> compute ->
+/// serialise -> simulate -> send. Shared by subscriptions and delegated subscriptions, which
+/// differ only in where the inputs come from and which Coordinator function delivers.
+public struct DeliveryPipeline: Sendable {
+    public let chain: ChainContext
+    public let compute: any ComputeService
+    public let payments: any PaymentService
+    public let transactions: TransactionManager
+    let logger: Logger
+
+    public init(chain: ChainContext, compute: any ComputeService, payments: any PaymentService,
+                transactions: TransactionManager, logger: Logger) {
+        self.chain = chain
+        self.compute = compute
+        self.payments = payments
+        self.transactions = transactions
+        self.logger = logger
+    }
+
+    /// What to deliver: a subscription's interval, its containers, and how to build the calldata.
+    public struct Job: Sendable {
+        public var jobID: String
+        public var subscriptionID: UInt32
+        public var subscription: Subscription
+        public var interval: UInt32
+        public var containers: [String]
+        /// Where the first container's input comes from.
+        public var input: Input
+        public var link: TransactionLink
+        public var calldata: @Sendable (OnchainOutput) throws -> Data
+    }
+
+    public enum Input: Sendable {
+        /// `getContainerInputs(id, interval, timestamp, node)` on the consumer (source ONCHAIN).
+        case consumer(timestamp: UInt64)
+        /// A delegated request's `data` object, as JSON text (source OFFCHAIN).
+        case offchain(String)
+    }
+
+    /// Runs the job; returns the sent transaction or throws `DeliveryError`.
+    public func deliver(_ job: Job, head: UInt64) async throws -> TransactionRecord {
+        try await checkPayment(job, head: head)
+        let request = ComputeRequest(
+            jobID: job.jobID, containers: job.containers, data: try await inputData(job),
+            requiresProof: job.subscription.verifier != .zero, source: job.input.source, destination: .onchain)
+        let result: ComputeResult
+        do {
+            result = try await compute.run(request, timeout: chain.computeTimeout)
+        } catch {
+            throw DeliveryError.computeFailed(container: job.containers.joined(separator: ","), error: "\(error)")
+        }
+        let output = try DeliveryOutput.serialize(result)
+        let calldata = try job.calldata(output)
+        let gasLimit = try await simulate(calldata)
+        return try await transactions.send(
+            TransactionIntent(to: chain.addresses.coordinator, data: calldata, gasLimit: gasLimit,
+                              purpose: "deliver \(job.subscriptionID)/\(job.interval)", link: job.link),
+            head: head)
+    }
+
+    /// `allowed_addresses` here; anything about money (paying subscriptions, proof collateral)
+    /// is the payment worker's call.
+    private func checkPayment(_ job: Job, head: UInt64) async throws {
+        if let container = chain.containerRefusing(job.subscription.owner, in: job.containers) {
+            throw DeliveryError.ownerNotAllowed(owner: job.subscription.owner.hex, container: container)
+        }
+        guard job.subscription.paymentAmount > 0 || job.subscription.verifier != .zero else { return }
+        let decision = try await payments.check(PaymentCheckRequest(
+            subscriptionID: job.subscriptionID, subscription: SubscriptionMessage(job.subscription),
+            containers: job.containers))
+        guard decision.accepted else { throw DeliveryError.paymentRefused(decision.reason ?? "no reason given") }
+        if let approval = decision.approval {
+            let intent = try TransactionIntent(approval, gasLimit: chain.maxGasLimit)
+            let sent = try await transactions.send(intent, head: head)
+            let mined = try await transactions.waitUntilMined(nonce: sent.nonce)
+            guard mined.succeeded == true else {
+                throw DeliveryError.paymentRefused("the collateral approval \(mined.hash.hexString) failed")
+            }
+        }
+    }
+
+    private func inputData(_ job: Job) async throws -> String {
+        switch job.input {
+        case .offchain(let data): return data
+        case .consumer(let timestamp):
+            let consumer = ConsumerContract(address: job.subscription.owner, caller: chain.rpc)
+            do {
+                let inputs = try await consumer.containerInputs(
+                    subscriptionID: job.subscriptionID, interval: job.interval, timestamp: UInt32(clamping: timestamp),
+                    caller: chain.node)
+                return DeliveryOutput.inputData(inputs)
+            } catch {
+                throw DeliveryError.inputsUnavailable("\(error)")
+            }
+        }
+    }
+
+    /// `eth_call` from the node; the gas limit to send with (estimate + 25 %, at most
+    /// `max_gas_limit`). A revert named in `allowed_sim_errors` is sent anyway with `max_gas_limit`.
+    private func simulate(_ calldata: Data) async throws -> UInt64 {
+        let call = CallRequest(from: chain.node, to: chain.addresses.coordinator, data: calldata)
+        do {
+            _ = try await chain.rpc.call(call, block: .latest)
+        } catch let error as RPCError {
+            guard let reason = error.revertReason else { throw error }
+            if let name = reason.customErrorName, chain.allowedSimulationErrors.contains(name) {
+                logger.notice("simulation reverted with an allowed error; sending anyway", metadata: ["error": "\(reason)"])
+                return chain.maxGasLimit
+            }
+            throw DeliveryError.simulationReverted(reason.description)
+        }
+        guard let estimate = try? await chain.rpc.estimateGas(call) else { return chain.maxGasLimit }
+        return min(chain.maxGasLimit, estimate + estimate / 4)
+    }
+}
+
+extension DeliveryPipeline.Input {
+    var source: Location {
+        switch self {
+        case .consumer: .onchain
+        case .offchain: .offchain
+        }
+    }
+}
+
+extension SubscriptionMessage {
+    public init(_ subscription: Subscription) {
+        self.init(owner: subscription.owner.hex, activeAt: subscription.activeAt, period: subscription.period,
+                  frequency: subscription.frequency, redundancy: subscription.redundancy,
+                  containerID: subscription.containerID.hexString, lazy: subscription.lazy,
+                  verifier: subscription.verifier.hex, paymentAmount: String(subscription.paymentAmount),
+                  paymentToken: subscription.paymentToken.hex, wallet: subscription.wallet.hex)
+    }
+}
+
+extension TransactionIntent {
+    /// A transaction asked for over the bus.
+    init(_ message: TransactionMessage, gasLimit: UInt64) throws {
+        guard let data = Data(hex: message.data), let value = BigUInt(message.value) else {
+            throw DeliveryError.badOutput("transaction data or value is malformed")
+        }
+        self.init(to: try Address(hex: message.to, checksum: false), data: data, value: value, gasLimit: gasLimit,
+                  purpose: message.purpose)
+    }
+}

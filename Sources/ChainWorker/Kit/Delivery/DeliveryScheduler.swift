@@ -1,0 +1,216 @@
+import EVM
+import Foundation
+import InfernetCore
+import Logging
+
+/// The delivery loop: every tick it reads the head, lets the transaction manager check its
+/// transactions, finds the (subscription, interval) pairs due (`Schedule` plus the chain's
+/// redundancy counts and this node's responses), and starts a delivery for each, at most
+/// `concurrency` at once. All state is in `ChainStore`, so a restart picks up where it stopped.
+public actor DeliveryScheduler {
+    public let pipeline: DeliveryPipeline
+    public let store: ChainStore
+    public let concurrency: Int
+    public let tickInterval: Duration
+    /// A delivery that reverts (or whose containers fail) this many times is given up.
+    public static let maxAttempts = 3
+    private let logger: Logger
+    private var inFlight: Set<IntervalKey> = []
+    private let extensions: [any DeliveryExtension]
+
+    public init(pipeline: DeliveryPipeline, store: ChainStore, concurrency: Int, tickInterval: Duration = .milliseconds(250),
+                extensions: [any DeliveryExtension] = [], logger: Logger) {
+        self.extensions = extensions
+        self.pipeline = pipeline
+        self.store = store
+        self.concurrency = max(1, concurrency)
+        self.tickInterval = tickInterval
+        self.logger = logger
+    }
+
+    public func run() async {
+        do {
+            let reset = try await store.resetInterruptedDeliveries()
+            if reset > 0 { logger.notice("deliveries interrupted by a restart will be retried", metadata: ["count": "\(reset)"]) }
+        } catch {
+            logger.error("cannot read the delivery records", metadata: ["error": "\(error)"])
+        }
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await tick()
+                if failures > 0 { logger.info("chain reachable again; deliveries resume") }
+                failures = 0
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                if failures == 1 || failures % 20 == 0 {
+                    logger.warning("delivery tick failed; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
+                }
+            }
+            try? await Task.sleep(for: tickInterval)
+        }
+    }
+
+    /// One pass: transactions, then due intervals.
+    public func tick() async throws {
+        let rpc = pipeline.chain.rpc
+        let head = try await rpc.blockNumber()
+        guard let block = try await rpc.block(.number(head)) else {
+            throw RPCError.invalidResponse("head block \(head) not found", method: "eth_getBlockByNumber")
+        }
+        for event in try await pipeline.transactions.poll(head: head) { try await apply(event) }
+        for work in extensions { try await work.tick(head: head, timestamp: block.timestamp) }
+        try await startDue(head: head, timestamp: block.timestamp)
+    }
+
+    // MARK: Due intervals
+
+    private func startDue(head: UInt64, timestamp: UInt64) async throws {
+        guard inFlight.count < concurrency else { return }
+        let lookup = pipeline.chain.lookup
+        let subscriptions = try await store.activeSubscriptions()
+        let byID = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var candidates = Schedule.candidates(subscriptions, at: timestamp, lookup: lookup).filter { !inFlight.contains($0) }
+        guard !candidates.isEmpty else { return }
+        let records = try await store.deliveryRecords(candidates)
+        candidates = candidates.filter { key in
+            guard let record = records[key] else { return true }
+            return record.status == .pending && record.attempts < Self.maxAttempts
+        }
+        guard !candidates.isEmpty else { return }
+        let due = try await filterAnswered(candidates, subscriptions: byID)
+        for key in due.prefix(concurrency - inFlight.count) {
+            guard let stored = byID[key.subscriptionID], let containers = lookup.chain(for: stored.subscription.containerID) else {
+                continue
+            }
+            start(key, stored: stored, containers: containers, attempts: records[key]?.attempts ?? 0,
+                  head: head, timestamp: timestamp)
+        }
+    }
+
+    /// Drops candidates whose interval already has enough answers or this node's answer; those
+    /// are recorded as skipped so they are not read again.
+    private func filterAnswered(_ candidates: [IntervalKey], subscriptions: [UInt32: StoredSubscription]) async throws -> [IntervalKey] {
+        var counts: [IntervalKey: UInt16] = [:]
+        for chunk in stride(from: 0, to: candidates.count, by: 500).map({ Array(candidates[$0..<min($0 + 500, candidates.count)]) }) {
+            let values = try await pipeline.chain.reader.redundancyCounts(chunk.map { ($0.subscriptionID, $0.interval) })
+            for (key, count) in zip(chunk, values) { counts[key] = count }
+        }
+        var due: [IntervalKey] = []
+        for key in candidates {
+            guard let stored = subscriptions[key.subscriptionID] else { continue }
+            if counts[key, default: 0] >= stored.subscription.redundancy {
+                try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
+                                                            status: .skipped, error: "redundancy met"))
+                continue
+            }
+            let responded = try await pipeline.chain.coordinator.nodeResponded(
+                subscriptionID: key.subscriptionID, interval: key.interval, node: pipeline.chain.node)
+            if responded {
+                try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
+                                                            status: .delivered, error: "answered on chain before"))
+                continue
+            }
+            due.append(key)
+        }
+        return due
+    }
+
+    private func start(_ key: IntervalKey, stored: StoredSubscription, containers: [String], attempts: Int,
+                       head: UInt64, timestamp: UInt64) {
+        inFlight.insert(key)
+        let job = DeliveryPipeline.Job(
+            jobID: "onchain-\(key.subscriptionID)-\(key.interval)-\(attempts)", subscriptionID: key.subscriptionID,
+            subscription: stored.subscription, interval: key.interval, containers: containers,
+            input: .consumer(timestamp: timestamp), link: .delivery(key),
+            calldata: { [nodeWallet = pipeline.chain.nodeWallet] output in
+                try CoordinatorContract.deliverComputeCalldata(subscriptionID: key.subscriptionID, interval: key.interval,
+                                                               output: output, nodeWallet: nodeWallet)
+            })
+        Task {
+            await self.deliver(job, key: key, attempts: attempts, head: head)
+            self.finish(key)
+        }
+    }
+
+    private func finish(_ key: IntervalKey) { inFlight.remove(key) }
+
+    private func deliver(_ job: DeliveryPipeline.Job, key: IntervalKey, attempts: Int, head: UInt64) async {
+        do {
+            try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
+                                                        status: .computing, attempts: attempts))
+            let sent = try await pipeline.deliver(job, head: head)
+            logger.info("delivery sent", metadata: ["subscription": "\(key)", "nonce": "\(sent.nonce)",
+                                                    "hash": "\(sent.hash.hexString)"])
+        } catch let error as DeliveryError {
+            let failures = attempts + 1
+            let final = error.isPermanent || failures >= Self.maxAttempts
+            logger.warning(final ? "delivery dropped" : "delivery failed; will retry", metadata: [
+                "subscription": "\(key)", "reason": "\(error)", "attempts": "\(failures)",
+            ])
+            try? await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
+                                                         status: final ? .failed : .pending, attempts: failures,
+                                                         error: error.description))
+        } catch {
+            // RPC or bus trouble: nothing was wrong with the delivery itself, so it costs no attempt.
+            logger.notice("delivery postponed", metadata: ["subscription": "\(key)", "error": "\(error)"])
+            try? await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
+                                                         status: .pending, attempts: attempts, error: "\(error)"))
+        }
+    }
+
+    // MARK: Transaction outcomes
+
+    private func apply(_ event: TransactionEvent) async throws {
+        switch event.record.intent.link {
+        case .none: return
+        case .delegated:
+            for work in extensions { try await work.apply(event) }
+        case .delivery(let key):
+            try await apply(event, to: key)
+        }
+    }
+
+    private func apply(_ event: TransactionEvent, to key: IntervalKey) async throws {
+        let previous = try await store.delivery(subscriptionID: key.subscriptionID, interval: key.interval)
+        let attempts = previous?.attempts ?? 0
+        let hash = event.record.hash.hexString
+        var record = DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval, status: .sent,
+                                    transactionHash: hash, attempts: attempts)
+        switch event.kind {
+        case .bumped, .final: return
+        case .reorged: record.status = .sent
+        case .dropped: record.status = .pending
+        case .mined where event.record.succeeded == true:
+            record.status = .delivered
+            logger.info("delivery mined", metadata: ["subscription": "\(key)", "block": "\(event.record.minedBlock ?? 0)",
+                                                     "hash": "\(hash)"])
+            await recordPayment(key, hash: hash)
+        case .mined:
+            record.attempts = attempts + 1
+            record.status = record.attempts >= Self.maxAttempts ? .failed : .pending
+            record.error = "transaction \(hash) reverted"
+            logger.warning("delivery reverted", metadata: ["subscription": "\(key)", "attempts": "\(record.attempts)"])
+        }
+        try await store.saveDelivery(record)
+    }
+
+    private func recordPayment(_ key: IntervalKey, hash: String) async {
+        guard let stored = try? await store.subscription(id: key.subscriptionID),
+              stored.subscription.paymentAmount > 0,
+              let containers = pipeline.chain.lookup.chain(for: stored.subscription.containerID) else { return }
+        let receipt = DeliveryReceipt(subscriptionID: key.subscriptionID, interval: key.interval, transactionHash: hash,
+                                      containers: containers, paymentToken: stored.subscription.paymentToken.hex)
+        let payments = pipeline.payments
+        Task { try? await payments.record(receipt) }
+    }
+}
+
+/// Work the scheduler runs on each tick beside subscriptions (delegated subscriptions), and
+/// which receives the outcomes of its own transactions.
+public protocol DeliveryExtension: Sendable {
+    func tick(head: UInt64, timestamp: UInt64) async throws
+    func apply(_ event: TransactionEvent) async throws
+}

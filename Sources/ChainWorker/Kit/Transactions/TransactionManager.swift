@@ -1,0 +1,311 @@
+import BigInt
+import EVM
+import Foundation
+import Logging
+
+/// What the chain does the transaction manager needs; the JSON-RPC client in production.
+public protocol TransactionChain: Sendable {
+    func chainID() async throws -> UInt64
+    func transactionCount(_ address: Address, block: BlockTag) async throws -> UInt64
+    func feeHistory(blockCount: UInt64, newest: BlockTag, rewardPercentiles: [Double]) async throws -> FeeHistory
+    func maxPriorityFeePerGas() async throws -> BigUInt
+    func sendRawTransaction(_ raw: Data) async throws -> Data
+    func transactionReceipt(_ hash: Data) async throws -> TransactionReceipt?
+    func block(_ tag: BlockTag) async throws -> Block?
+}
+
+extension JSONRPCClient: TransactionChain {}
+
+/// The transaction manager's settings (`node.max_fee_per_gas_gwei`, `fee_bump_blocks`, `confirmations`).
+public struct TransactionSettings: Sendable, Equatable {
+    public var fees: FeePolicy
+    public var bumpAfterBlocks: UInt64
+    public var confirmations: UInt64
+
+    public init(fees: FeePolicy = FeePolicy(ceilingGwei: 500), bumpAfterBlocks: UInt64 = 3, confirmations: UInt64 = 4) {
+        self.fees = fees
+        self.bumpAfterBlocks = bumpAfterBlocks
+        self.confirmations = confirmations
+    }
+}
+
+/// Something that happened to one of the node's transactions during `poll`.
+public struct TransactionEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case mined, final, reorged, dropped, bumped
+    }
+
+    public var kind: Kind
+    public var record: TransactionRecord
+}
+
+public enum TransactionManagerError: Error, CustomStringConvertible {
+    case rejected(String)
+    case unknownNonce(UInt64)
+
+    public var description: String {
+        switch self {
+        case .rejected(let reason): "the chain refused the transaction: \(reason)"
+        case .unknownNonce(let nonce): "no transaction with nonce \(nonce)"
+        }
+    }
+}
+
+/// The node's one signer. Nonces are assigned here and persisted with the signed transaction
+/// before it is broadcast, so a crash never reuses or skips one; unmined transactions are
+/// re-sent with higher fees after `bumpAfterBlocks`; mined ones are watched until
+/// `confirmations` deep and re-sent if their block is reorganised away.
+public actor TransactionManager {
+    public nonisolated let address: Address
+    private let key: PrivateKey
+    private let chain: any TransactionChain
+    private let store: ChainStore
+    private let settings: TransactionSettings
+    private let logger: Logger
+    private var chainID: UInt64?
+    private var nextNonce: UInt64 = 0
+    private var sendingBusy = false
+    private var sendingWaiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [UInt64: [CheckedContinuation<TransactionRecord, any Error>]] = [:]
+
+    public init(key: PrivateKey, chain: any TransactionChain, store: ChainStore, settings: TransactionSettings,
+                logger: Logger = Logger(label: "infernet.chain.tx")) {
+        self.key = key
+        address = key.address
+        self.chain = chain
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Reads the chain id and settles the next nonce: the larger of the saved one and the
+    /// chain's pending count; then re-broadcasts pending transactions a crash may have left unsent.
+    public func start() async throws {
+        chainID = try await chain.chainID()
+        let onChain = try await chain.transactionCount(address, block: .pending)
+        let saved = try await store.savedNextNonce(for: address) ?? 0
+        nextNonce = max(onChain, saved)
+        try await store.saveNextNonce(nextNonce, for: address)
+        for record in try await store.openTransactions() where record.status == .pending {
+            await broadcast(record)
+        }
+        logger.info("transaction manager ready", metadata: ["address": "\(address)", "next_nonce": "\(nextNonce)"])
+    }
+
+    /// Signs `intent` with the next nonce, persists it, and broadcasts it. A transport failure
+    /// leaves it pending (re-sent by `poll`); a refusal by the chain releases the nonce and throws.
+    public func send(_ intent: TransactionIntent, head: UInt64) async throws -> TransactionRecord {
+        // One send at a time: nonce assignment and the broadcast must not interleave.
+        await acquireSending()
+        do {
+            let record = try await sendSerially(intent, head: head)
+            releaseSending()
+            return record
+        } catch {
+            releaseSending()
+            throw error
+        }
+    }
+
+    private func sendSerially(_ intent: TransactionIntent, head: UInt64) async throws -> TransactionRecord {
+        if chainID == nil { try await start() }
+        let fees = try await currentFees()
+        var record = try sign(intent, nonce: nextNonce, fees: fees, head: head, attempts: 1)
+        try await store.insert(record, signer: address)
+        nextNonce += 1
+        do {
+            _ = try await chain.sendRawTransaction(record.raw)
+        } catch let error as RPCError where Self.isRefusal(error) {
+            if Self.isNonceTooLow(error) {
+                // Another sender used this nonce (e.g. the operator's CLI): re-read and retry once.
+                try await releaseNonce(of: &record, reason: "\(error)")
+                nextNonce = max(nextNonce, try await chain.transactionCount(address, block: .pending))
+                try await store.saveNextNonce(nextNonce, for: address)
+                record = try sign(intent, nonce: nextNonce, fees: fees, head: head, attempts: 1)
+                try await store.insert(record, signer: address)
+                nextNonce += 1
+                _ = try await chain.sendRawTransaction(record.raw)
+            } else {
+                try await releaseNonce(of: &record, reason: "\(error)")
+                throw TransactionManagerError.rejected("\(error)")
+            }
+        } catch {
+            logger.warning("broadcast failed; the transaction stays pending and is re-sent",
+                           metadata: ["nonce": "\(record.nonce)", "error": "\(error)"])
+        }
+        logger.info("transaction sent", metadata: [
+            "nonce": "\(record.nonce)", "hash": "\(record.hash.hexString)", "purpose": "\(intent.purpose)", "fees": "\(fees)",
+        ])
+        return record
+    }
+
+    private func acquireSending() async {
+        guard sendingBusy else {
+            sendingBusy = true
+            return
+        }
+        await withCheckedContinuation { sendingWaiters.append($0) }
+    }
+
+    private func releaseSending() {
+        if sendingWaiters.isEmpty { sendingBusy = false } else { sendingWaiters.removeFirst().resume() }
+    }
+
+    /// Waits until the transaction with `nonce` is mined (or dropped), returning its record.
+    public func waitUntilMined(nonce: UInt64) async throws -> TransactionRecord {
+        if let record = try await store.transaction(nonce: nonce), record.status != .pending { return record }
+        return try await withCheckedThrowingContinuation { waiters[nonce, default: []].append($0) }
+    }
+
+    /// Checks every open transaction against the chain at `head`; returns what changed.
+    public func poll(head: UInt64) async throws -> [TransactionEvent] {
+        var events: [TransactionEvent] = []
+        for record in try await store.openTransactions() {
+            if let event = try await check(record, head: head) {
+                events.append(event)
+                if event.kind != .bumped { resumeWaiters(event.record) }
+            }
+        }
+        return events
+    }
+
+    // MARK: Checking one transaction
+
+    private func check(_ record: TransactionRecord, head: UInt64) async throws -> TransactionEvent? {
+        switch record.status {
+        case .pending: try await checkPending(record, head: head)
+        case .mined: try await checkMined(record, head: head)
+        case .final, .dropped: nil
+        }
+    }
+
+    private func checkPending(_ record: TransactionRecord, head: UInt64) async throws -> TransactionEvent? {
+        var record = record
+        for hash in [record.hash] + (try await store.attemptHashes(nonce: record.nonce)).filter({ $0 != record.hash }) {
+            guard let receipt = try await chain.transactionReceipt(hash) else { continue }
+            record.status = .mined
+            record.hash = hash
+            record.minedBlock = receipt.blockNumber
+            record.minedBlockHash = receipt.blockHash
+            record.succeeded = receipt.succeeded
+            try await store.update(record)
+            return TransactionEvent(kind: .mined, record: record)
+        }
+        if try await chain.transactionCount(address, block: .latest) > record.nonce {
+            record.status = .dropped
+            try await store.update(record, attemptNote: "nonce used by another transaction")
+            logger.warning("transaction dropped: its nonce was used by another transaction of this account",
+                           metadata: ["nonce": "\(record.nonce)", "purpose": "\(record.intent.purpose)"])
+            return TransactionEvent(kind: .dropped, record: record)
+        }
+        guard head >= record.sentBlock + settings.bumpAfterBlocks else { return nil }
+        return try await bump(record, head: head)
+    }
+
+    private func bump(_ record: TransactionRecord, head: UInt64) async throws -> TransactionEvent? {
+        let current = try await currentFees()
+        guard let fees = settings.fees.bumped(record.fees, current: current) else {
+            // At the fee ceiling: keep the transaction as it is and make sure the chain has it.
+            var waiting = record
+            waiting.sentBlock = head
+            try await store.update(waiting)
+            await broadcast(waiting)
+            logger.warning("transaction not mined and the fee ceiling leaves no room to bump it",
+                           metadata: ["nonce": "\(record.nonce)", "fees": "\(record.fees)"])
+            return nil
+        }
+        var bumped = try sign(record.intent, nonce: record.nonce, fees: fees, head: head, attempts: record.attempts + 1)
+        bumped.status = .pending
+        try await store.update(bumped, attemptNote: "fee bump after \(head - record.sentBlock) blocks")
+        await broadcast(bumped)
+        logger.notice("transaction re-sent with higher fees", metadata: [
+            "nonce": "\(record.nonce)", "old": "\(record.fees)", "new": "\(fees)", "hash": "\(bumped.hash.hexString)",
+        ])
+        return TransactionEvent(kind: .bumped, record: bumped)
+    }
+
+    private func checkMined(_ record: TransactionRecord, head: UInt64) async throws -> TransactionEvent? {
+        guard let minedBlock = record.minedBlock else { return nil }
+        let canonical = try await chain.block(.number(minedBlock))
+        var record = record
+        if canonical?.hash != record.minedBlockHash {
+            // The block holding it was reorganised away: the signed transaction is still valid
+            // (same nonce), so send it again.
+            record.status = .pending
+            record.minedBlock = nil
+            record.minedBlockHash = nil
+            record.succeeded = nil
+            record.sentBlock = head
+            try await store.update(record, attemptNote: "re-sent after its block \(minedBlock) was reorganised away")
+            await broadcast(record)
+            logger.warning("delivery block reorganised away; transaction re-sent",
+                           metadata: ["nonce": "\(record.nonce)", "block": "\(minedBlock)"])
+            return TransactionEvent(kind: .reorged, record: record)
+        }
+        guard head >= minedBlock + settings.confirmations else { return nil }
+        record.status = .final
+        try await store.update(record)
+        return TransactionEvent(kind: .final, record: record)
+    }
+
+    // MARK: Helpers
+
+    private func currentFees() async throws -> FeePolicy.Fees {
+        let history = try await chain.feeHistory(blockCount: 5, newest: .latest, rewardPercentiles: [50])
+        let tip = (try? await chain.maxPriorityFeePerGas()) ?? 1_000_000_000
+        return settings.fees.fees(history: history, suggestedTip: tip)
+    }
+
+    private func sign(_ intent: TransactionIntent, nonce: UInt64, fees: FeePolicy.Fees, head: UInt64,
+                      attempts: Int) throws -> TransactionRecord {
+        let transaction = Transaction.eip1559(EIP1559Transaction(
+            chainID: chainID ?? 0, nonce: nonce, maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+            maxFeePerGas: fees.maxFeePerGas, gasLimit: intent.gasLimit, to: intent.to, value: intent.value,
+            data: intent.data))
+        let signed = try transaction.signed(with: key)
+        return TransactionRecord(nonce: nonce, intent: intent, status: .pending, hash: signed.hash, raw: signed.raw,
+                                 fees: fees, sentBlock: head, attempts: attempts)
+    }
+
+    /// Gives back the nonce of a transaction the chain refused, when no later nonce was handed
+    /// out (otherwise it stays pending and is re-sent, so no gap opens).
+    private func releaseNonce(of record: inout TransactionRecord, reason: String) async throws {
+        guard record.nonce + 1 == nextNonce else { return }
+        record.status = .dropped
+        try await store.update(record, attemptNote: "refused: \(reason)")
+        nextNonce = record.nonce
+        try await store.saveNextNonce(nextNonce, for: address)
+    }
+
+    private func broadcast(_ record: TransactionRecord) async {
+        do {
+            _ = try await chain.sendRawTransaction(record.raw)
+        } catch let error as RPCError where Self.isAlreadyKnown(error) {
+            return
+        } catch {
+            logger.debug("re-broadcast failed", metadata: ["nonce": "\(record.nonce)", "error": "\(error)"])
+        }
+    }
+
+    private func resumeWaiters(_ record: TransactionRecord) {
+        for waiter in waiters.removeValue(forKey: record.nonce) ?? [] { waiter.resume(returning: record) }
+    }
+
+    static func isRefusal(_ error: RPCError) -> Bool {
+        if case .server = error { return !isAlreadyKnown(error) }
+        return false
+    }
+
+    static func isNonceTooLow(_ error: RPCError) -> Bool {
+        if case .server(_, let message, _, _) = error { return message.lowercased().contains("nonce too low") }
+        return false
+    }
+
+    static func isAlreadyKnown(_ error: RPCError) -> Bool {
+        if case .server(_, let message, _, _) = error {
+            let text = message.lowercased()
+            return text.contains("already known") || text.contains("known transaction")
+        }
+        return false
+    }
+}
