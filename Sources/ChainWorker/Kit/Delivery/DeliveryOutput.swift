@@ -11,7 +11,9 @@ public enum DeliveryError: Error, Equatable, CustomStringConvertible {
     /// The container answered `{"code": …}` with a code other than "200".
     case containerReportedFailure(code: String)
     case badOutput(String)
-    case simulationReverted(String)
+    /// `retryable`: the consumer itself reverted (it may recover); the Coordinator's own errors
+    /// (interval completed, already responded, …) are final.
+    case simulationReverted(String, retryable: Bool)
     case unknownContainerSet
 
     public var description: String {
@@ -22,7 +24,7 @@ public enum DeliveryError: Error, Equatable, CustomStringConvertible {
         case .computeFailed(let container, let error): "container \(container) failed: \(error)"
         case .containerReportedFailure(let code): "the container's output has code \(code), not 200"
         case .badOutput(let reason): "the output cannot be delivered: \(reason)"
-        case .simulationReverted(let reason): "deliverCompute would revert: \(reason)"
+        case .simulationReverted(let reason, _): "deliverCompute would revert: \(reason)"
         case .unknownContainerSet: "the subscription's container-set hash matches no chain this node serves"
         }
     }
@@ -30,7 +32,8 @@ public enum DeliveryError: Error, Equatable, CustomStringConvertible {
     /// Errors that no retry can fix: the subscription is dropped for this interval.
     public var isPermanent: Bool {
         switch self {
-        case .paymentRefused, .ownerNotAllowed, .containerReportedFailure, .badOutput, .simulationReverted, .unknownContainerSet: true
+        case .paymentRefused, .ownerNotAllowed, .containerReportedFailure, .badOutput, .unknownContainerSet: true
+        case .simulationReverted(_, let retryable): !retryable
         case .inputsUnavailable, .computeFailed: false
         }
     }

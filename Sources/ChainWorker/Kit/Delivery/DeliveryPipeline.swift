@@ -113,7 +113,7 @@ public struct DeliveryPipeline: Sendable {
                 logger.notice("simulation reverted with an allowed error; sending anyway", metadata: ["error": "\(reason)"])
                 return chain.maxGasLimit
             }
-            throw DeliveryError.simulationReverted(reason.description)
+            throw DeliveryError.simulationReverted(reason.description, retryable: reason.customErrorName == nil)
         }
         guard let estimate = try? await chain.rpc.estimateGas(call) else { return chain.maxGasLimit }
         return min(chain.maxGasLimit, estimate + estimate / 4)

@@ -16,6 +16,9 @@ public actor DeliveryScheduler {
     public static let maxAttempts = 3
     private let logger: Logger
     private var inFlight: Set<IntervalKey> = []
+    /// Failed deliveries wait before their next attempt (2 s, 4 s, …), in memory only: after a
+    /// restart they are simply tried again.
+    private var retryNotBefore: [IntervalKey: ContinuousClock.Instant] = [:]
     private let extensions: [any DeliveryExtension]
 
     public init(pipeline: DeliveryPipeline, store: ChainStore, concurrency: Int, tickInterval: Duration = .milliseconds(250),
@@ -72,7 +75,10 @@ public actor DeliveryScheduler {
         let lookup = pipeline.chain.lookup
         let subscriptions = try await store.activeSubscriptions()
         let byID = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var candidates = Schedule.candidates(subscriptions, at: timestamp, lookup: lookup).filter { !inFlight.contains($0) }
+        let now = ContinuousClock.now
+        var candidates = Schedule.candidates(subscriptions, at: timestamp, lookup: lookup).filter {
+            !inFlight.contains($0) && retryNotBefore[$0].map { $0 <= now } ?? true
+        }
         guard !candidates.isEmpty else { return }
         let records = try await store.deliveryRecords(candidates)
         candidates = candidates.filter { key in
@@ -137,6 +143,10 @@ public actor DeliveryScheduler {
 
     private func finish(_ key: IntervalKey) { inFlight.remove(key) }
 
+    private func postpone(_ key: IntervalKey, attempts: Int) {
+        retryNotBefore[key] = .now + .seconds(1 << min(max(attempts, 1), 6))
+    }
+
     private func deliver(_ job: DeliveryPipeline.Job, key: IntervalKey, attempts: Int, head: UInt64) async {
         do {
             try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
@@ -153,11 +163,13 @@ public actor DeliveryScheduler {
             try? await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
                                                          status: final ? .failed : .pending, attempts: failures,
                                                          error: error.description))
+            if !final { postpone(key, attempts: failures) }
         } catch {
             // RPC or bus trouble: nothing was wrong with the delivery itself, so it costs no attempt.
             logger.notice("delivery postponed", metadata: ["subscription": "\(key)", "error": "\(error)"])
             try? await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
                                                          status: .pending, attempts: attempts, error: "\(error)"))
+            postpone(key, attempts: 1)
         }
     }
 
@@ -192,6 +204,7 @@ public actor DeliveryScheduler {
             record.attempts = attempts + 1
             record.status = record.attempts >= Self.maxAttempts ? .failed : .pending
             record.error = "transaction \(hash) reverted"
+            postpone(key, attempts: record.attempts)
             logger.warning("delivery reverted", metadata: ["subscription": "\(key)", "attempts": "\(record.attempts)"])
         }
         try await store.saveDelivery(record)

@@ -149,6 +149,14 @@ extension ChainStore {
         }
     }
 
+    /// The notes of a nonce's attempts, oldest first ("sent", "fee bump …", "re-sent after …").
+    public func attemptNotes(nonce: UInt64) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT note FROM transaction_attempts WHERE nonce = ? ORDER BY attempt, at",
+                                arguments: [Int64(nonce)])
+        }
+    }
+
     public func attemptCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transaction_attempts") ?? 0 }
     }

@@ -59,7 +59,7 @@ public actor TransactionManager {
     public nonisolated let address: Address
     private let key: PrivateKey
     private let chain: any TransactionChain
-    private let store: ChainStore
+    let store: ChainStore
     private let settings: TransactionSettings
     private let logger: Logger
     private var chainID: UInt64?
@@ -236,6 +236,7 @@ public actor TransactionManager {
             record.minedBlockHash = nil
             record.succeeded = nil
             record.sentBlock = head
+            record.attempts += 1
             try await store.update(record, attemptNote: "re-sent after its block \(minedBlock) was reorganised away")
             await broadcast(record)
             logger.warning("delivery block reorganised away; transaction re-sent",

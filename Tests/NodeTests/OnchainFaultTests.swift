@@ -1,0 +1,134 @@
+@testable import ChainWorker
+import EVM
+import Foundation
+import InfernetCore
+import TestSupport
+import XCTest
+
+/// On-chain deliveries under faults: a consumer that always reverts, `kill -9` of the chain
+/// worker mid-delivery, a restart of the whole node, a 3-block reorg that drops a delivery, and
+/// the RPC gone for a minute.
+final class OnchainFaultTests: XCTestCase {
+    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
+
+    override class func setUp() {
+        super.setUp()
+        devnet = Result { try DevnetProcess() }
+    }
+
+    override class func tearDown() {
+        (try? devnet?.get())?.stop()
+        super.tearDown()
+    }
+
+    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try XCTUnwrap(Self.devnet).get()) }
+
+    func testConsumerThatAlwaysRevertsIsTriedThreeTimesThenDropped() async throws {
+        let scenario = try scenario()
+        let node = try scenario.makeNode(container: "hello-revert", keyIndex: 4)
+        try await node.start()
+        defer { node.stop() }
+        let id = try await scenario.requestCompute("revertingConsumer", container: "hello-revert", inputs: Data("x".utf8))
+
+        let record = try await scenario.waitForRecord(node, id: id, timeout: 40) { $0.status == .failed }
+        XCTAssertEqual(record.attempts, 3)
+        XCTAssertTrue(record.error?.contains("RevertingConsumer: always reverts") ?? false, record.error ?? "")
+        // Caught by simulation each time: no transaction was ever sent, and it stays dropped.
+        try await Task.sleep(for: .seconds(3))
+        let nonce = try await scenario.chain().client.rpc.transactionCount(try DevnetClient.key(4).address)
+        XCTAssertEqual(nonce, 0)
+        let after = try await scenario.store(of: node).delivery(subscriptionID: id, interval: 1)
+        XCTAssertEqual(after?.attempts, 3)
+    }
+
+    func testChainWorkerKilledMidDeliveryDeliversExactlyOnce() async throws {
+        let scenario = try scenario()
+        let (client, addresses, _) = try scenario.chain()
+        let node = try scenario.makeNode(container: "hello-slow", keyIndex: 7, extra: "--delay-ms 1500")
+        try await node.start()
+        defer { node.stop() }
+        let consumer = try XCTUnwrap(addresses["callbackConsumer"])
+        let id = try await scenario.requestCompute("callbackConsumer", container: "hello-slow", inputs: Data("k".utf8))
+
+        _ = try await scenario.waitForRecord(node, id: id, timeout: 20) { $0.status == .computing }
+        let victims = node.pids(of: "infernet-chain")
+        XCTAssertEqual(victims.count, 1)
+        for pid in victims { kill(pid, SIGKILL) }
+
+        _ = try await scenario.waitForDelivery(consumer, id: id, node: node)
+        try await Task.sleep(for: .seconds(3))
+        let count = try await scenario.receivedCount(consumer, id: id)
+        XCTAssertEqual(count, 1)
+        let sent = try await client.rpc.transactionCount(try DevnetClient.key(7).address)
+        XCTAssertEqual(sent, 1, "one delivery transaction, no duplicate after the restart")
+        XCTAssertNotEqual(node.pids(of: "infernet-chain"), victims, "the supervisor restarted the chain worker")
+    }
+
+    func testWholeNodeRestartResumesFromItsStore() async throws {
+        let scenario = try scenario()
+        let (_, addresses, _) = try scenario.chain()
+        let consumer = try XCTUnwrap(addresses["callbackConsumer"])
+        let node = try scenario.makeNode(container: "hello-restart", keyIndex: 2)
+        try await node.start()
+        let first = try await scenario.requestCompute("callbackConsumer", container: "hello-restart", inputs: Data("1".utf8))
+        _ = try await scenario.waitForDelivery(consumer, id: first, node: node)
+        let progress = try await scenario.store(of: node).progress()
+        node.stop()
+
+        // While the node is down a new request arrives; after the restart it is delivered and
+        // the first one is not delivered again.
+        let second = try await scenario.requestCompute("callbackConsumer", container: "hello-restart", inputs: Data("2".utf8))
+        try await node.start()
+        defer { node.stop() }
+        _ = try await scenario.waitForDelivery(consumer, id: second, node: node)
+        try await Task.sleep(for: .seconds(2))
+        let firstCount = try await scenario.receivedCount(consumer, id: first)
+        XCTAssertEqual(firstCount, 1)
+        let resumed = try await scenario.store(of: node).progress()
+        XCTAssertGreaterThan(resumed?.nextID ?? 0, progress?.nextID ?? 0)
+    }
+
+    func testDeliveryDroppedByAThreeBlockReorgIsSentAgain() async throws {
+        let scenario = try scenario()
+        let (client, addresses, _) = try scenario.chain()
+        let consumer = try XCTUnwrap(addresses["callbackConsumer"])
+        let node = try scenario.makeNode(container: "hello-reorg", keyIndex: 6, extra: "--delay-ms 1000", node: #""confirmations": 6"#)
+        try await node.start()
+        defer { node.stop() }
+        let id = try await scenario.requestCompute("callbackConsumer", container: "hello-reorg", inputs: Data("r".utf8))
+        let snapshot = try await client.rpc.request("evm_snapshot")
+        _ = try await scenario.waitForDelivery(consumer, id: id, node: node)
+        let delivered = try await scenario.waitForRecord(node, id: id) { $0.status == .delivered }
+        let hash = try XCTUnwrap(delivered.transactionHash.flatMap { Data(hex: $0) })
+
+        // Another history of 3 blocks without the delivery.
+        _ = try await client.rpc.request("evm_revert", [snapshot])
+        _ = try await client.rpc.request("evm_increaseTime", [.int(3)])
+        for _ in 0..<3 { try await client.mine() }
+        let gone = try await scenario.receivedCount(consumer, id: id)
+        XCTAssertEqual(gone, 0)
+
+        _ = try await scenario.waitForDelivery(consumer, id: id, node: node)
+        let receipt = try await client.rpc.transactionReceipt(hash)
+        XCTAssertEqual(receipt?.succeeded, true, "the same signed delivery was re-sent")
+        let notes = try await scenario.store(of: node).attemptNotes(nonce: 0)
+        XCTAssertTrue(notes.contains { $0.contains("reorganised away") }, "\(notes)")
+    }
+
+    func testRPCGoneForAMinuteCostsNoDelivery() async throws {
+        let scenario = try scenario()
+        let (client, addresses, _) = try scenario.chain()
+        let consumer = try XCTUnwrap(addresses["callbackConsumer"])
+        let node = try scenario.makeNode(container: "hello-outage", keyIndex: 9, extra: "--delay-ms 1000")
+        try await node.start()
+        defer { node.stop() }
+        let id = try await scenario.requestCompute("callbackConsumer", container: "hello-outage", inputs: Data("o".utf8))
+        _ = try await client.rpc.request("devnet_setFaults", [.object(["dropConnections": .bool(true)])])
+        try await Task.sleep(for: .seconds(60))
+        _ = try await client.rpc.request("devnet_clearFaults")
+
+        _ = try await scenario.waitForDelivery(consumer, id: id, timeout: 60, node: node)
+        let record = try await scenario.waitForRecord(node, id: id) { $0.status == .delivered }
+        XCTAssertEqual(record.attempts, 0, "an unreachable RPC costs no attempt")
+    }
+}

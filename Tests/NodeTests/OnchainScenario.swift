@@ -1,0 +1,93 @@
+@testable import ChainWorker
+import EVM
+import Foundation
+import InfernetCore
+import TestSupport
+import XCTest
+
+/// A devnet with the SDK contracts plus the steps on-chain node tests share: start a node with
+/// chain enabled, make consumer requests, wait for deliveries, read the node's chain store.
+struct OnchainScenario {
+    let devnet: DevnetProcess
+
+    func chain() throws -> (client: DevnetClient, addresses: [String: Address], url: String) {
+        (DevnetClient(rpcURL: devnet.rpcURL), devnet.addresses, devnet.rpcURL)
+    }
+
+    /// A node with chain enabled, serving one hello-world container `container`, signing with
+    /// devnet key `keyIndex`.
+    func makeNode(container: String, keyIndex: Int, extra: String = "", containerFields: String = "",
+                  chainExtra: String = "", node: String = "") throws -> NodeHarness {
+        let (_, addresses, url) = try chain()
+        let key = try DevnetClient.key(keyIndex)
+        let chainSection = """
+        "chain": {"enabled": true, "rpc_url": "\(url)", "trail_head_blocks": 0,
+                  "registry_address": "\(try XCTUnwrap(addresses["registry"]).checksummed)",
+                  "wallet": {"private_key": "\(key.rawValue.hexString)"\(chainExtra)},
+                  "snapshot_sync": {"sleep": 0, "sync_period": 0.1}}
+        """
+        return try NodeHarness(containers: [NodeHarness.helloContainer(id: container, extra: extra, fields: containerFields)],
+                               extraTopLevel: chainSection, node: node)
+    }
+
+    func requestCompute(_ consumerName: String, container: String, inputs: Data,
+                                from keyIndex: Int = 3) async throws -> UInt32 {
+        let (client, addresses, _) = try chain()
+        let request = try ABIFunction("requestCompute(string,bytes,uint16,address,uint256,address,address)")
+        let receipt = try await client.send(
+            from: try DevnetClient.key(keyIndex), to: try XCTUnwrap(addresses[consumerName]), request,
+            [.string(container), .bytes(inputs), .uint(1), .address(.zero), .uint(0), .address(.zero), .address(.zero)])
+        return try XCTUnwrap(DevnetClient.createdSubscriptionID(receipt))
+    }
+
+    /// Waits until the consumer has received `count` deliveries for `id`; returns the last output.
+    func waitForDelivery(_ consumer: Address, id: UInt32, count: Int = 1, timeout: Double = 60,
+                                 node: NodeHarness, mining: Bool = false) async throws -> (output: Data, node: Address) {
+        let (client, _, _) = try chain()
+        let received = try ABIFunction("receivedCount(uint32)", returns: "uint256")
+        let deadline = Date().addingTimeInterval(timeout)
+        var lastMined = Date()
+        while Date() < deadline {
+            let value = try await client.call(consumer, received, [.uint(id)])
+            if try value.first?.uintValue() ?? 0 >= BigUInt(count) {
+                let output = try await client.call(consumer, try ABIFunction("lastOutput(uint32)", returns: "bytes"), [.uint(id)])
+                let last = try await client.call(consumer, try ABIFunction("lastNode(uint32)", returns: "address"), [.uint(id)])
+                return (try XCTUnwrap(output.first).bytesValue(), try XCTUnwrap(last.first).addressValue())
+            }
+            // About one block a second, so block time follows the clock (faster mining runs ahead).
+            if mining, Date().timeIntervalSince(lastMined) >= 1 {
+                try await client.mine()
+                lastMined = Date()
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        print(node.log.suffix(6000))
+        XCTFail("no delivery \(count) for subscription \(id) within \(timeout) s")
+        throw CancellationError()
+    }
+
+    func receivedCount(_ consumer: Address, id: UInt32) async throws -> BigUInt {
+        let received = try ABIFunction("receivedCount(uint32)", returns: "uint256")
+        return try await chain().client.call(consumer, received, [.uint(id)]).first?.uintValue() ?? 0
+    }
+
+    func store(of node: NodeHarness) throws -> ChainStore {
+        try ChainStore(path: ChainStore.path(dataDirectory: node.directory.appendingPathComponent("var").path))
+    }
+
+    /// Polls the node's delivery record until `condition` holds.
+    func waitForRecord(_ node: NodeHarness, id: UInt32, interval: UInt32 = 1, timeout: Double = 60,
+                       _ condition: (DeliveryRecord) -> Bool) async throws -> DeliveryRecord {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: ChainStore.path(dataDirectory: node.directory.appendingPathComponent("var").path)),
+               let record = try await store(of: node).delivery(subscriptionID: id, interval: interval), condition(record) {
+                return record
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        print(node.log.suffix(6000))
+        XCTFail("delivery record \(id)/\(interval) never reached the expected state")
+        throw CancellationError()
+    }
+}
