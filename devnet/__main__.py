@@ -25,6 +25,8 @@ def main(argv=None):
     ap.add_argument("--balance", type=int, default=DEFAULT_BALANCE // 10**18, help="ETH per prefunded account")
     ap.add_argument("--deploy", action="store_true", help="deploy the Infernet SDK contracts at start-up")
     ap.add_argument("--with-test-contracts", action="store_true", default=True, help=argparse.SUPPRESS)
+    ap.add_argument("--min-tip", type=int, default=0, metavar="WEI",
+                    help="transaction pool: txs whose priority fee is below WEI wait instead of being mined (0 = off)")
     ap.add_argument("--fee", type=int, default=0, help="protocol fee in basis points for the deployed Fee contract")
     ap.add_argument("--addresses-out", metavar="FILE", help="write the deployed addresses (registry first) as JSON")
     ap.add_argument("--fault-delay-ms", type=int, default=0)
@@ -32,6 +34,8 @@ def main(argv=None):
     ap.add_argument("--fault-drop-rate", type=float, default=0.0)
     ap.add_argument("--log-level", default="WARNING")
     a = ap.parse_args(argv)
+    if a.min_tip < 0:
+        ap.error("--min-tip must be >= 0")
     logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s devnet %(levelname)s %(message)s")
 
     keys = DEFAULT_KEYS[: max(1, min(a.accounts, len(DEFAULT_KEYS)))]
@@ -45,6 +49,7 @@ def main(argv=None):
         from eth_account import Account
         allow = [Account.from_key(k).address for k in DEFAULT_KEYS[:3]]
         addresses = deploy_all(w3, DEFAULT_KEYS[0], fee_bps=a.fee, test_contracts=True, allowlist=allow, log=None)
+    chain.set_min_tip(a.min_tip)  # after --deploy, whose transactions must not wait in the pool
     srv = DevnetServer(chain, host=a.host, port=a.port, block_time=a.block_time)
     srv.addresses = addresses
     if a.fault_delay_ms or a.fault_error_rate or a.fault_drop_rate:

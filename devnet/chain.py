@@ -29,6 +29,7 @@ DEFAULT_CHAIN_ID = 1337
 GAS_LIMIT = 30_000_000
 INITIAL_BASE_FEE = 1_000_000_000
 CALL_GAS_CAP = 300_000_000  # eth_call without gas (geth's default cap is 50M)
+PRICE_BUMP_PERCENT = 10  # geth's default --txpool.pricebump
 
 
 class RPCError(Exception):
@@ -75,6 +76,24 @@ def effective_gas_price(tx, base_fee: int) -> int:
     return tx.gas_price
 
 
+def fee_caps(tx) -> tuple[int, int]:
+    """(maxFeePerGas, maxPriorityFeePerGas); a legacy/type-1 gasPrice is both, as in geth."""
+    if tx_type(tx) >= 2:
+        return tx.max_fee_per_gas, tx.max_priority_fee_per_gas
+    return tx.gas_price, tx.gas_price
+
+
+def bumped(new: int, old: int) -> bool:
+    """geth's replacement rule for one fee cap: strictly higher and >= old + PRICE_BUMP_PERCENT %."""
+    return new > old and new >= old * (100 + PRICE_BUMP_PERCENT) // 100
+
+
+def effective_tip(tx, base_fee: int) -> int:
+    """What the block producer would earn per gas; negative when the fee cap is below the base fee."""
+    max_fee, max_tip = fee_caps(tx)
+    return min(max_tip, max_fee - base_fee)
+
+
 class DevChain:
     def __init__(self, chain_id: int = DEFAULT_CHAIN_ID, keys=None, balance: int = DEFAULT_BALANCE,
                  gas_limit: int = GAS_LIMIT, genesis_timestamp: int | None = None):
@@ -106,6 +125,11 @@ class DevChain:
         self.tx_index: dict[bytes, TxInfo] = {}
         self.blocks: dict[int, BlockExtras] = {}
         self.pending: list = []  # txs applied to the pending block (automine off)
+        # geth-like transaction pool, off while min_tip == 0: valid transactions that pay less than
+        # min_tip (or less than the base fee) wait here instead of being applied, so that a client's
+        # "stuck transaction -> fee bump -> replacement" logic can be exercised
+        self.min_tip = 0
+        self.pool: dict[tuple[bytes, int], object] = {}  # (sender, nonce) -> signed tx
         self.snapshots: dict[int, tuple] = {}
         self._snap_id = 0
         self._record_block(self.chain.get_canonical_block_by_number(0))
@@ -177,6 +201,7 @@ class DevChain:
     def mine(self, timestamp: int | None = None):
         if timestamp is not None:
             self.set_next_timestamp(timestamp)
+        self._promote_pool()  # every block takes the pooled transactions that pay enough for it
         self._prepare_pending_timestamp()
         vm = self.chain.get_vm()
         blob_gas = 0
@@ -262,9 +287,23 @@ class DevChain:
         header = self.chain.header
         if tx.gas > header.gas_limit - header.gas_used:
             raise RPCError(-32000, "exceeds block gas limit")
-        base_fee = header.base_fee_per_gas
-        if max_price < base_fee:
-            raise RPCError(-32000, f"max fee per gas less than block base fee: maxFeePerGas: {max_price} baseFee: {base_fee}")
+        self._check_replacement(sender, tx)
+        if self._qualifies(tx):
+            self._forget_pooled(sender, tx.nonce)
+            self._apply(tx)
+        elif self.min_tip > 0:
+            # accepted but underpriced for inclusion: it waits (geth answers with the hash too)
+            self._forget_pooled(sender, tx.nonce)
+            self._add_to_pool(sender, tx)
+        else:  # pool off: today's refusal
+            max_fee = fee_caps(tx)[0]
+            raise RPCError(-32000, f"max fee per gas less than block base fee: maxFeePerGas: {max_fee} baseFee: {header.base_fee_per_gas}")
+        if self.automine and self.pending:
+            self.mine()
+        return tx.hash
+
+    def _apply(self, tx):
+        """Apply a validated transaction to the pending block."""
         self._prepare_pending_timestamp()
         try:
             self.chain.apply_transaction(tx)
@@ -273,9 +312,60 @@ class DevChain:
             raise RPCError(-32000, f"transaction rejected: {str(e)[:300]}")
         self.pending.append(tx)
         self.tx_index[tx.hash] = TxInfo(tx, None, len(self.pending) - 1)
-        if self.automine:
+
+    # ------------------------------------------------------------------ transaction pool
+    def _qualifies(self, tx) -> bool:
+        """May the pending block take it? Fee cap >= base fee, and tip >= min_tip (pool on)."""
+        base_fee = self.chain.header.base_fee_per_gas
+        if fee_caps(tx)[0] < base_fee:
+            return False
+        return self.min_tip == 0 or effective_tip(tx, base_fee) >= self.min_tip
+
+    def _check_replacement(self, sender: bytes, tx):
+        """Like geth's default price bump: a replacement must raise both fee caps by >= 10 %."""
+        old = self.pool.get((sender, tx.nonce))
+        if old is None:
+            return
+        if not all(bumped(new, prev) for new, prev in zip(fee_caps(tx), fee_caps(old))):
+            raise RPCError(-32000, "replacement transaction underpriced")
+
+    def _add_to_pool(self, sender: bytes, tx):
+        self.pool[(sender, tx.nonce)] = tx
+        self.tx_index[tx.hash] = TxInfo(tx, None, -1)  # visible by hash, no block, no receipt
+
+    def _forget_pooled(self, sender: bytes, nonce: int):
+        """Drop a pooled transaction (replaced, stale or invalid): it is then unknown by hash."""
+        old = self.pool.pop((sender, nonce), None)
+        if old is not None:
+            self.tx_index.pop(old.hash, None)
+
+    def _promote_pool(self):
+        """Apply the pooled transactions that now qualify, in nonce order per sender."""
+        state = self.chain.get_vm().state
+        for sender, nonce in sorted(self.pool):
+            tx = self.pool[(sender, nonce)]
+            next_nonce = state.get_nonce(sender)
+            if nonce < next_nonce:  # its nonce got used meanwhile: it can never be mined
+                self._forget_pooled(sender, nonce)
+                continue
+            header = self.chain.header
+            if nonce > next_nonce or not self._qualifies(tx) or tx.gas > header.gas_limit - header.gas_used:
+                continue  # not yet; a later block may take it
+            self._forget_pooled(sender, nonce)
+            try:
+                self._apply(tx)
+            except RPCError:
+                pass  # e.g. the balance no longer covers it: dropped, as geth drops invalid ones
+            state = self.chain.get_vm().state
+
+    def set_min_tip(self, wei: int):
+        """Change the pool's threshold; transactions it now admits join the pending block at once."""
+        if wei < 0:
+            raise RPCError(-32602, "min tip must be >= 0")
+        self.min_tip = int(wei)
+        self._promote_pool()
+        if self.automine and self.pending:
             self.mine()
-        return tx.hash
 
     def sign_and_submit(self, params: dict) -> bytes:
         """eth_sendTransaction for the prefunded (unlocked) accounts."""
@@ -438,5 +528,6 @@ class DevChain:
         for h in [h for h, info in self.tx_index.items() if info.block_number is None or info.block_number > header.block_number]:
             del self.tx_index[h]
         self.pending = []
+        self.pool = {}  # pooled transactions were validated against the abandoned state (their hashes went above)
         self.time_offset, self.next_timestamp = offset, next_ts
         return True

@@ -447,7 +447,18 @@ class Methods:
         return {"chainId": q(self.chain.chain_id), "automine": self.chain.automine,
                 "blockTime": getattr(s, "block_time", None), "accounts": self.m_eth_accounts(),
                 "addresses": getattr(s, "addresses", None) or {}, "faults": s.faults.as_dict() if s else None,
-                "timeOffset": self.chain.time_offset, "clientVersion": CLIENT_VERSION}
+                "timeOffset": self.chain.time_offset, "minTip": q(self.chain.min_tip),
+                "txpoolSize": len(self.chain.pool), "clientVersion": CLIENT_VERSION}
+
+    def m_devnet_setMinTip(self, wei):
+        self.chain.set_min_tip(p_quantity(wei, "min tip"))
+        return True
+
+    def m_devnet_txpool(self):
+        """The waiting (pooled) transactions, in the order they would be included."""
+        txs = [self.chain.pool[k] for k in sorted(self.chain.pool)]
+        return {"minTip": q(self.chain.min_tip), "size": len(txs),
+                "transactions": [{"hash": d(tx.hash), "from": addr_out(tx.sender), "nonce": q(tx.nonce)} for tx in txs]}
 
     def m_devnet_setFaults(self, cfg=None):
         if self.server is None:
