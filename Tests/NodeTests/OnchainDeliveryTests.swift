@@ -79,4 +79,84 @@ final class OnchainDeliveryTests: XCTestCase {
         let received = try await client.call(consumer, try ABIFunction("receivedCount(uint32)", returns: "uint256"), [.uint(id)])
         XCTAssertEqual(try received.first?.uintValue(), 3)
     }
+
+    func testLazySubscriptionIsDeliveredThroughTheInbox() async throws {
+        let scenario = try scenario()
+        let (client, addresses, _) = try scenario.chain()
+        let node = try scenario.makeNode(container: "hello-lazy", keyIndex: 7)
+        try await node.start()
+        defer { node.stop() }
+        let consumer = try XCTUnwrap(addresses["subscriptionConsumer"])
+        let owner = try DevnetClient.key(3)
+        try await client.send(from: owner, to: consumer, try ABIFunction("setInputs(bytes)"), [.bytes(Data("lazy".utf8))])
+        let create = try ABIFunction("createComputeSubscription(string,uint32,uint32,uint16,bool,address,uint256,address,address)")
+        let receipt = try await client.send(from: owner, to: consumer, create, [
+            .string("hello-lazy"), .uint(1), .uint(0), .uint(1), .bool(true), .address(.zero), .uint(0),
+            .address(.zero), .address(.zero),
+        ])
+        let id = try XCTUnwrap(DevnetClient.createdSubscriptionID(receipt))
+        let delivered = try await scenario.waitForDelivery(consumer, id: id, node: node)
+        XCTAssertTrue(delivered.output.isEmpty, "a lazy consumer gets the Inbox index, not the output")
+
+        let item = try await client.call(try XCTUnwrap(addresses["inbox"]), InfernetABI.Inbox.read,
+                                         [.bytes(ContainerSet.hash(["hello-lazy"])), .address(try DevnetClient.key(7).address), .uint(0)])
+        let fields = try XCTUnwrap(item.first).tupleValue()
+        XCTAssertEqual(try fields[1].integerValue() as UInt32, id)
+        XCTAssertEqual(try fields[2].integerValue() as UInt32, 1)
+        let text = try ABI.decode(.string, from: try fields[4].bytesValue()).stringValue()
+        XCTAssertTrue(text.contains("'data': '6c617a79'"), text)
+    }
+
+    func testCancelledSubscriptionGetsNoMoreDeliveries() async throws {
+        let scenario = try scenario()
+        let (client, addresses, _) = try scenario.chain()
+        let node = try scenario.makeNode(container: "hello-cancel", keyIndex: 8)
+        try await node.start()
+        defer { node.stop() }
+        let consumer = try XCTUnwrap(addresses["subscriptionConsumer"])
+        let owner = try DevnetClient.key(3)
+        let create = try ABIFunction("createComputeSubscription(string,uint32,uint32,uint16,bool,address,uint256,address,address)")
+        let receipt = try await client.send(from: owner, to: consumer, create, [
+            .string("hello-cancel"), .uint(100), .uint(3), .uint(1), .bool(false), .address(.zero), .uint(0),
+            .address(.zero), .address(.zero),
+        ])
+        let id = try XCTUnwrap(DevnetClient.createdSubscriptionID(receipt))
+        _ = try await scenario.waitForDelivery(consumer, id: id, node: node, mining: true)
+        try await client.send(from: owner, to: consumer, try ABIFunction("cancelComputeSubscription(uint32)"), [.uint(id)])
+        let atCancel = try await scenario.receivedCount(consumer, id: id)
+
+        // Three more periods pass: nothing arrives.
+        for _ in 0..<10 {
+            try await client.mine()
+            try await Task.sleep(for: .seconds(1))
+        }
+        let later = try await scenario.receivedCount(consumer, id: id)
+        XCTAssertEqual(later, atCancel)
+        let stored = try await scenario.store(of: node).subscription(id: id)
+        XCTAssertEqual(stored?.subscription.isCancelled, true)
+    }
+
+    func testRedundancyTwoIsAnsweredByTwoNodes() async throws {
+        let scenario = try scenario()
+        let (client, addresses, _) = try scenario.chain()
+        let first = try scenario.makeNode(container: "hello-pair", keyIndex: 9)
+        let second = try scenario.makeNode(container: "hello-pair", keyIndex: 10)
+        try await first.start()
+        defer { first.stop() }
+        try await second.start()
+        defer { second.stop() }
+        let consumer = try XCTUnwrap(addresses["callbackConsumer"])
+        let id = try await scenario.requestCompute("callbackConsumer", container: "hello-pair", inputs: Data("2".utf8),
+                                                   redundancy: 2)
+        _ = try await scenario.waitForDelivery(consumer, id: id, count: 2, node: first)
+        let coordinator = CoordinatorContract(address: try XCTUnwrap(addresses["coordinator"]), caller: client.rpc)
+        for key in [9, 10] {
+            let responded = try await coordinator.nodeResponded(subscriptionID: id, interval: 1,
+                                                                node: try DevnetClient.key(key).address)
+            XCTAssertTrue(responded, "node \(key) answered")
+        }
+        try await Task.sleep(for: .seconds(2))
+        let count = try await scenario.receivedCount(consumer, id: id)
+        XCTAssertEqual(count, 2)
+    }
 }

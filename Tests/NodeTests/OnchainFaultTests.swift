@@ -131,4 +131,26 @@ final class OnchainFaultTests: XCTestCase {
         let record = try await scenario.waitForRecord(node, id: id) { $0.status == .delivered }
         XCTAssertEqual(record.attempts, 0, "an unreachable RPC costs no attempt")
     }
+
+    func testUnderpricedDeliveryIsBumpedUntilMined() async throws {
+        let scenario = try scenario()
+        let (client, addresses, _) = try scenario.chain()
+        let consumer = try XCTUnwrap(addresses["callbackConsumer"])
+        let node = try scenario.makeNode(container: "hello-stuck", keyIndex: 8, extra: "--delay-ms 1000",
+                                         node: #""fee_bump_blocks": 1"#)
+        try await node.start()
+        defer { node.stop() }
+        let id = try await scenario.requestCompute("callbackConsumer", container: "hello-stuck", inputs: Data("s".utf8))
+        // Miners now want a 1.5 gwei tip; the node offers the devnet's suggested 1 gwei.
+        _ = try await client.rpc.request("devnet_setMinTip", [.string("0x59682f00")])
+        defer { Task { _ = try? await client.rpc.request("devnet_setMinTip", [.int(0)]) } }
+
+        _ = try await scenario.waitForDelivery(consumer, id: id, timeout: 60, node: node, mining: true)
+        let notes = try await scenario.store(of: node).attemptNotes(nonce: 0)
+        XCTAssertGreaterThanOrEqual(notes.filter { $0.hasPrefix("fee bump") }.count, 3, "\(notes)")
+        let mined = try await scenario.store(of: node).transaction(nonce: 0)
+        XCTAssertGreaterThanOrEqual(mined?.fees.maxPriorityFeePerGas ?? 0, 1_500_000_000)
+        let count = try await scenario.receivedCount(consumer, id: id)
+        XCTAssertEqual(count, 1)
+    }
 }

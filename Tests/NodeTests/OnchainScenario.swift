@@ -30,13 +30,13 @@ struct OnchainScenario {
                                extraTopLevel: chainSection, node: node)
     }
 
-    func requestCompute(_ consumerName: String, container: String, inputs: Data,
-                                from keyIndex: Int = 3) async throws -> UInt32 {
+    func requestCompute(_ consumerName: String, container: String, inputs: Data, redundancy: UInt16 = 1,
+                        from keyIndex: Int = 3) async throws -> UInt32 {
         let (client, addresses, _) = try chain()
         let request = try ABIFunction("requestCompute(string,bytes,uint16,address,uint256,address,address)")
         let receipt = try await client.send(
             from: try DevnetClient.key(keyIndex), to: try XCTUnwrap(addresses[consumerName]), request,
-            [.string(container), .bytes(inputs), .uint(1), .address(.zero), .uint(0), .address(.zero), .address(.zero)])
+            [.string(container), .bytes(inputs), .uint(redundancy), .address(.zero), .uint(0), .address(.zero), .address(.zero)])
         return try XCTUnwrap(DevnetClient.createdSubscriptionID(receipt))
     }
 
