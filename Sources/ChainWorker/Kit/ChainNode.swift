@@ -107,9 +107,13 @@ public actor ChainNode {
 
     /// `chain.status`.
     public func status() async -> ChainStatus {
-        let subscriptions = (try? await store?.subscriptionCount()) ?? 0
-        let pending = (try? await store?.pendingDeliveryCount()) ?? 0
-        return ChainStatus(address: address?.hex ?? "", headBlock: await lastHead, subscriptions: subscriptions ?? 0,
-                           pendingDeliveries: pending ?? 0)
+        guard let store else { return ChainStatus(address: address?.hex ?? "", headBlock: 0, subscriptions: 0, pendingDeliveries: 0) }
+        let progress = (try? await store.progress()) ?? nil
+        let counts = (try? await store.deliveryCounts()) ?? [:]
+        return ChainStatus(
+            address: address?.hex ?? "", headBlock: progress?.headBlock ?? 0,
+            subscriptions: (try? await store.subscriptionCount()) ?? 0, syncNextID: progress?.nextID ?? 0,
+            pendingDeliveries: (try? await store.pendingDeliveryCount()) ?? 0,
+            deliveries: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
     }
 }

@@ -166,19 +166,26 @@ public struct DeliveryReceipt: Codable, Sendable, Equatable {
     }
 }
 
-/// What the chain worker reports about itself (`chain.status`, shown by `/info`).
+/// What the chain worker reports about itself (`chain.status`, shown by `/info` and `/metrics`).
 public struct ChainStatus: Codable, Sendable, Equatable {
     /// The node's EOA (0x hex), "" without a key.
     public var address: String
     public var headBlock: UInt64
     public var subscriptions: Int
+    /// The sync's next subscription id to read (everything below has been read).
+    public var syncNextID: UInt32
     /// Deliveries computed or sent but not final yet.
     public var pendingDeliveries: Int
+    /// Delivery records by status (pending, computing, sent, delivered, failed, skipped).
+    public var deliveries: [String: Int]
 
-    public init(address: String, headBlock: UInt64, subscriptions: Int, pendingDeliveries: Int) {
+    public init(address: String, headBlock: UInt64, subscriptions: Int, syncNextID: UInt32 = 0, pendingDeliveries: Int,
+                deliveries: [String: Int] = [:]) {
         self.address = address
         self.headBlock = headBlock
         self.subscriptions = subscriptions
+        self.syncNextID = syncNextID
         self.pendingDeliveries = pendingDeliveries
+        self.deliveries = deliveries
     }
 }

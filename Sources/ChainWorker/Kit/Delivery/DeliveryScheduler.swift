@@ -86,8 +86,8 @@ public actor DeliveryScheduler {
             return record.status == .pending && record.attempts < Self.maxAttempts
         }
         guard !candidates.isEmpty else { return }
-        let due = try await filterAnswered(candidates, subscriptions: byID)
-        for key in due.prefix(concurrency - inFlight.count) {
+        let due = try await filterAnswered(candidates, subscriptions: byID, wanted: concurrency - inFlight.count)
+        for key in due {
             guard let stored = byID[key.subscriptionID], let containers = lookup.chain(for: stored.subscription.containerID) else {
                 continue
             }
@@ -96,32 +96,52 @@ public actor DeliveryScheduler {
         }
     }
 
-    /// Drops candidates whose interval already has enough answers or this node's answer; those
-    /// are recorded as skipped so they are not read again.
-    private func filterAnswered(_ candidates: [IntervalKey], subscriptions: [UInt32: StoredSubscription]) async throws -> [IntervalKey] {
-        var counts: [IntervalKey: UInt16] = [:]
-        for chunk in stride(from: 0, to: candidates.count, by: 500).map({ Array(candidates[$0..<min($0 + 500, candidates.count)]) }) {
-            let values = try await pipeline.chain.reader.redundancyCounts(chunk.map { ($0.subscriptionID, $0.interval) })
-            for (key, count) in zip(chunk, values) { counts[key] = count }
-        }
+    /// Up to `wanted` candidates that still need this node's answer, read in chunks so a large
+    /// backlog costs no more reads per tick than there are free delivery slots. Candidates whose
+    /// interval already has enough answers, or this node's, are recorded so they are not read again.
+    private func filterAnswered(_ candidates: [IntervalKey], subscriptions: [UInt32: StoredSubscription],
+                                wanted: Int) async throws -> [IntervalKey] {
         var due: [IntervalKey] = []
+        var start = 0
+        let chunkSize = max(32, wanted * 2)
+        while due.count < wanted, start < candidates.count {
+            let chunk = Array(candidates[start..<min(start + chunkSize, candidates.count)])
+            start += chunk.count
+            due += try await unanswered(chunk, subscriptions: subscriptions)
+        }
+        return Array(due.prefix(wanted))
+    }
+
+    private func unanswered(_ candidates: [IntervalKey], subscriptions: [UInt32: StoredSubscription]) async throws -> [IntervalKey] {
+        let values = try await pipeline.chain.reader.redundancyCounts(candidates.map { ($0.subscriptionID, $0.interval) })
+        let counts = Dictionary(zip(candidates, values), uniquingKeysWith: { first, _ in first })
+        var open: [IntervalKey] = []
         for key in candidates {
             guard let stored = subscriptions[key.subscriptionID] else { continue }
             if counts[key, default: 0] >= stored.subscription.redundancy {
                 try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
                                                             status: .skipped, error: "redundancy met"))
-                continue
+            } else {
+                open.append(key)
             }
-            let responded = try await pipeline.chain.coordinator.nodeResponded(
-                subscriptionID: key.subscriptionID, interval: key.interval, node: pipeline.chain.node)
-            if responded {
-                try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
-                                                            status: .delivered, error: "answered on chain before"))
-                continue
-            }
-            due.append(key)
         }
-        return due
+        let coordinator = pipeline.chain.coordinator
+        let node = pipeline.chain.node
+        let responded = try await withThrowingTaskGroup(of: (IntervalKey, Bool).self) { group in
+            for key in open {
+                group.addTask {
+                    (key, try await coordinator.nodeResponded(subscriptionID: key.subscriptionID, interval: key.interval, node: node))
+                }
+            }
+            var answered: Set<IntervalKey> = []
+            for try await (key, yes) in group where yes { answered.insert(key) }
+            return answered
+        }
+        for key in responded {
+            try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
+                                                        status: .delivered, error: "answered on chain before"))
+        }
+        return open.filter { !responded.contains($0) }
     }
 
     private func start(_ key: IntervalKey, stored: StoredSubscription, containers: [String], attempts: Int,
