@@ -119,6 +119,7 @@ let package = Package(
 
         .target(name: "PaymentWorker", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/PaymentWorker/Kit"),
         .executableTarget(name: "infernet-payment", dependencies: [
@@ -199,6 +200,10 @@ let package = Package(
         ]),
         .testTarget(name: "ComputeWorkerTests", dependencies: [
             "ComputeWorker", "InfernetCore", "InfernetBus", "ServiceKit",
+        ]),
+        .testTarget(name: "PaymentWorkerTests", dependencies: [
+            "PaymentWorker", "EVM", "InfernetCore", "InfernetBus", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "NodeTests", dependencies: [
             "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit",
