@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Supervisor/Kit"),
         .executableTarget(name: "infernet-node", dependencies: [
-            "Supervisor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Supervisor", "PaymentWorker", "EVM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
