@@ -79,6 +79,14 @@ final class PaymentHandlerTests: XCTestCase {
         let reply = await h.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request())))
         XCTAssertEqual(try decision(reply).reason, "chain not enabled")
         XCTAssertFalse(FileManager.default.fileExists(atPath: config.node.dataDirectory), "no ledger without a chain")
+
+        // Enabled with a registry that is not an address: checks are refused saying so.
+        config.chain.enabled = true
+        config.chain.registryAddress = "registry"
+        let misconfigured = PaymentWorkerApp.handler(config: config, logger: .init(label: "test"))
+        let refused = try decision(await misconfigured.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request()))))
+        XCTAssertEqual(refused.accepted, false)
+        XCTAssertTrue(refused.reason?.hasPrefix("chain.registry_address is not an address") ?? false, "\(refused)")
     }
 
     func testMalformedBodiesAndUnknownMethodsGetErrors() async throws {

@@ -28,8 +28,10 @@ public struct EarningsSummary: Codable, Equatable, Sendable {
 /// Serves `payment.check`, `payment.record` and `payment.earnings`. Every failure becomes an
 /// error reply naming the problem; nothing a peer sends can crash the worker.
 public struct PaymentRequestHandler: BusRequestHandler {
-    /// nil when `chain.enabled` is false: checks are answered "chain not enabled".
+    /// nil when checks cannot be made (chain disabled, unusable chain config): they are then
+    /// refused with `unavailableReason`.
     public let checker: PaymentChecker?
+    public let unavailableReason: String
     /// The recorder, or why it could not be set up (e.g. the ledger file cannot be opened).
     public let recorder: Result<DeliveryRecorder, SetupFailure>?
     let logger: Logger
@@ -40,8 +42,9 @@ public struct PaymentRequestHandler: BusRequestHandler {
     }
 
     public init(checker: PaymentChecker?, recorder: Result<DeliveryRecorder, SetupFailure>?,
-                logger: Logger = Logger(label: "payment")) {
+                unavailableReason: String = "chain not enabled", logger: Logger = Logger(label: "payment")) {
         self.checker = checker
+        self.unavailableReason = unavailableReason
         self.recorder = recorder
         self.logger = logger
     }
@@ -68,7 +71,7 @@ public struct PaymentRequestHandler: BusRequestHandler {
             return malformed(request, as: "PaymentCheckRequest", error)
         }
         guard let checker else {
-            return BusReply(id: request.id, body: BusBody.encode(PaymentDecision(accepted: false, reason: "chain not enabled")))
+            return BusReply(id: request.id, body: BusBody.encode(PaymentDecision(accepted: false, reason: unavailableReason)))
         }
         do {
             let decision = try await checker.check(body)

@@ -29,7 +29,8 @@ public struct PaymentWorkerApp {
             logger.error("chain.registry_address is not an address; payment checks cannot read the chain",
                          metadata: ["error": "\(error)"])
             let failure = PaymentRequestHandler.SetupFailure("chain.registry_address is not an address: \(error)")
-            return PaymentRequestHandler(checker: nil, recorder: .failure(failure), logger: logger)
+            return PaymentRequestHandler(checker: nil, recorder: .failure(failure), unavailableReason: failure.description,
+                                         logger: logger)
         }
         let chain = RPCPaymentChain(rpc: JSONRPCClient(urls: [config.chain.rpcURL] + config.chain.extraRPCURLs),
                                     registry: registry)
