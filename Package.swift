@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Supervisor/Kit"),
         .executableTarget(name: "infernet-node", dependencies: [
-            "Supervisor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Supervisor", "PaymentWorker", "EVM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
@@ -119,6 +119,7 @@ let package = Package(
 
         .target(name: "PaymentWorker", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/PaymentWorker/Kit"),
         .executableTarget(name: "infernet-payment", dependencies: [
@@ -199,6 +200,10 @@ let package = Package(
         ]),
         .testTarget(name: "ComputeWorkerTests", dependencies: [
             "ComputeWorker", "InfernetCore", "InfernetBus", "ServiceKit",
+        ]),
+        .testTarget(name: "PaymentWorkerTests", dependencies: [
+            "PaymentWorker", "EVM", "InfernetCore", "InfernetBus", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "NodeTests", dependencies: [
             "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM",

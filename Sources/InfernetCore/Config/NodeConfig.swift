@@ -70,7 +70,7 @@ public struct ChainConfig: Sendable, Equatable {
 
 /// This node's own settings (key `node`): process layout, bus, persistence, restarts.
 public struct NodeOptions: Sendable, Equatable {
-    /// Directory for the SQLite files (gateway.sqlite, chain.sqlite, payment.sqlite).
+    /// Directory for the SQLite files (gateway.sqlite, chain.sqlite, payments.sqlite).
     public var dataDirectory = "var"
     /// Bus endpoint the supervisor binds: `ipc://PATH` or `tcp://HOST:PORT`. Empty: an ipc path
     /// in the data directory.

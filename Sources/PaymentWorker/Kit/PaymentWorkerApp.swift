@@ -1,17 +1,54 @@
+import EVM
+import Foundation
 import InfernetCore
 import Logging
 import WorkerKit
 
-/// The payment worker process. It joins the bus and idles until on-chain delivery lands
-/// (issue 5); requests get a clear "not served yet" error.
+/// The payment worker process: joins the bus as service "payment" and serves payment checks,
+/// delivery receipts and the earnings ledger (`PaymentRequestHandler`).
 public struct PaymentWorkerApp {
     public let options: WorkerOptions
 
     public init(options: WorkerOptions) { self.options = options }
 
     public func run() async throws {
-        try await WorkerProcess(service: "payment", options: options) { _, _ in
-            UnavailableMethodsHandler(service: "payment")
+        try await WorkerProcess(service: "payment", options: options) { config, logger in
+            Self.handler(config: config, logger: logger)
         }.run()
+    }
+
+    /// The handler for a config. With the chain disabled, checks are refused ("chain not
+    /// enabled"); a ledger that cannot be opened only disables recording, not checks.
+    public static func handler(config: NodeConfig, logger: Logger) -> PaymentRequestHandler {
+        guard config.chain.enabled else {
+            logger.info("chain disabled (chain.enabled is false): payment checks answer 'chain not enabled'")
+            return PaymentRequestHandler(checker: nil, recorder: nil, logger: logger)
+        }
+        let registry: Address
+        do { registry = try Address(hex: config.chain.registryAddress, checksum: false) } catch {
+            logger.error("chain.registry_address is not an address; payment checks cannot read the chain",
+                         metadata: ["error": "\(error)"])
+            let failure = PaymentRequestHandler.SetupFailure("chain.registry_address is not an address: \(error)")
+            return PaymentRequestHandler(checker: nil, recorder: .failure(failure), unavailableReason: failure.description,
+                                         logger: logger)
+        }
+        let chain = RPCPaymentChain(rpc: JSONRPCClient(urls: [config.chain.rpcURL] + config.chain.extraRPCURLs),
+                                    registry: registry)
+        // Only the derived address is kept; the key itself never leaves the config.
+        let node = try? PrivateKey(hex: config.chain.wallet.privateKey.value).address
+        let checker = PaymentChecker(policy: PaymentPolicy(config: config), chain: chain, nodeAddress: node)
+        let nodeWallet = try? Address(hex: config.chain.wallet.paymentAddress, checksum: false)
+        let path = PaymentLedger.path(dataDirectory: config.node.dataDirectory)
+        let recorder = Result { () throws(PaymentRequestHandler.SetupFailure) -> DeliveryRecorder in
+            do {
+                return DeliveryRecorder(chain: chain, ledger: try PaymentLedger(path: path), nodeWallet: nodeWallet)
+            } catch {
+                logger.error("cannot open the payments ledger", metadata: ["path": "\(path)", "error": "\(error)"])
+                throw PaymentRequestHandler.SetupFailure("cannot open the payments ledger at \(path): \(error)")
+            }
+        }
+        logger.info("payment worker ready", metadata: [
+            "node": "\(node.map(\.checksummed) ?? "none")", "payment_address": "\(nodeWallet.map(\.checksummed) ?? "none")"])
+        return PaymentRequestHandler(checker: checker, recorder: recorder, logger: logger)
     }
 }

@@ -8,7 +8,7 @@ import Supervisor
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infernet-node", abstract: "Infernet node (Swift): supervisor of the gateway, compute, chain and payment workers",
-        subcommands: [Run.self], defaultSubcommand: Run.self)
+        subcommands: [Run.self, WalletGroup.self], defaultSubcommand: Run.self)
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the node (the default).")

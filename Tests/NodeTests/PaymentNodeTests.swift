@@ -1,0 +1,71 @@
+import Foundation
+import InfernetBus
+import InfernetCore
+import Logging
+import XCTest
+
+/// The payment worker inside the real node, and the operator's `wallet` commands on the real
+/// `infernet-node` binary.
+final class PaymentNodeTests: XCTestCase {
+    /// With the chain enabled the supervisor starts the payment worker; it answers checks over
+    /// the bus. The RPC is dead on purpose: free subscriptions and static refusals need no chain.
+    func testPaymentChecksOverTheBus() async throws {
+        let zero = "0x" + String(repeating: "0", count: 40)
+        let chain = """
+            "chain": {"enabled": true, "rpc_url": "http://127.0.0.1:9", "registry_address": "\(zero)",
+                      "wallet": {"private_key": "0x\(String(repeating: "0", count: 63))1"}}
+            """
+        let node = try NodeHarness(containers: [NodeHarness.helloContainer(id: "hello")], extraTopLevel: chain)
+        try await node.start()
+        defer { node.stop() }
+        let client = try BusPeer(
+            options: .init(endpoint: "ipc://\(node.directory.path)/var/bus.ipc", identity: "payment-test",
+                           announcement: PeerAnnouncement(service: "payment-test", pid: 0)),
+            logger: Logger(label: "payment-test"))
+        defer { client.stop() }
+        // keccak256(abi.encode("hello")): the containerId of a subscription for ["hello"].
+        let hello = "0x984002fcc0ca639f96622add24c2edd2fe72c65e71ca3faa243e091e0bc7cdab"
+        func check(amount: String) async throws -> PaymentDecision {
+            let request = PaymentCheckRequest(subscriptionID: 1, subscription: SubscriptionMessage(
+                owner: "0x" + String(repeating: "a", count: 40), activeAt: 0, period: 0, frequency: 1, redundancy: 1,
+                containerID: hello, lazy: false, verifier: zero, paymentAmount: amount, paymentToken: zero, wallet: zero),
+                containers: ["hello"])
+            let reply = try await client.request(BusRequest(id: "check-\(amount)", service: "payment",
+                                                            method: PaymentMethod.check, body: BusBody.encode(request)),
+                                                 timeout: 20)
+            return try BusBody.decode(PaymentDecision.self, from: reply.body)
+        }
+        let free = try await check(amount: "0")
+        XCTAssertEqual(free, PaymentDecision(accepted: true))
+        let paying = try await check(amount: "5")
+        XCTAssertEqual(paying, PaymentDecision(accepted: false, reason: "payment_address not configured"))
+        do {
+            _ = try await client.request(BusRequest(id: "bad", service: "payment", method: PaymentMethod.check, body: "]["),
+                                         timeout: 10)
+            XCTFail("a malformed body must get an error reply")
+        } catch let error as BusError {
+            XCTAssertEqual(error, .remote("malformed payment.check body: expected a PaymentCheckRequest JSON object (not valid JSON)"))
+        }
+    }
+
+    /// `infernet-node wallet …` is a subcommand group beside the default `run`; a config without
+    /// a key is refused with the key's name and exit status 1.
+    func testWalletCommandNamesTheMissingKey() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wallet-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("config.json")
+        try #"{"chain": {"rpc_url": "http://127.0.0.1:9"}}"#.write(to: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NodeHarness.builtProducts + "/infernet-node")
+        process.arguments = ["wallet", "balances", "--config", config.path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1)
+        XCTAssertTrue(message.contains("chain.wallet.private_key"), message)
+    }
+}
