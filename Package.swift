@@ -207,7 +207,7 @@ let package = Package(
         ]),
         .testTarget(name: "NodeTests", dependencies: [
             "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM",
-            "TestSupport",
+            "PaymentWorker", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

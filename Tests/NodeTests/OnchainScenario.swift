@@ -90,4 +90,52 @@ struct OnchainScenario {
         XCTFail("delivery record \(id)/\(interval) never reached the expected state")
         throw CancellationError()
     }
+
+    // MARK: Payments
+
+    /// A payment Wallet for `owner` from the WalletFactory (created by key 2, which pays no fees
+    /// the tests measure).
+    func createWallet(owner: Address) async throws -> Address {
+        let (client, addresses, _) = try chain()
+        let receipt = try await client.send(from: try DevnetClient.key(2), to: try XCTUnwrap(addresses["walletFactory"]),
+                                            InfernetABI.WalletFactory.createWallet, [.address(owner)])
+        let event = InfernetABI.WalletFactory.walletCreated
+        let log = try XCTUnwrap(receipt.logs.first { $0.topics.first == event.topic })
+        return try XCTUnwrap(Address(Data(log.data.suffix(20))))
+    }
+
+    /// ETH or token balance of `holder`.
+    func balance(of holder: Address, token: Address = .zero) async throws -> BigUInt {
+        let (client, _, _) = try chain()
+        if token == .zero { return try await client.rpc.balance(holder) }
+        return try await client.call(token, InfernetABI.ERC20.balanceOf, [.address(holder)]).first?.uintValue() ?? 0
+    }
+
+    /// Funds `wallet` with `amount` of ETH (from key 2) or of the test token (minted by key 1, its owner).
+    func fund(_ wallet: Address, amount: BigUInt, token: Address = .zero) async throws {
+        let client = try chain().client
+        if token == .zero {
+            try await client.send(from: try DevnetClient.key(2), to: wallet, data: Data(), value: amount)
+        } else {
+            try await client.send(from: try DevnetClient.key(1), to: token, try ABIFunction("mint(address,uint256)"),
+                                  [.address(wallet), .uint(amount)])
+        }
+    }
+
+    /// The wallet's owner (`ownerKey`) lets `spender` spend `amount` of `token`.
+    func approve(_ wallet: Address, ownerKey: Int, spender: Address, token: Address = .zero, amount: BigUInt) async throws {
+        try await chain().client.send(from: try DevnetClient.key(ownerKey), to: wallet, InfernetABI.Wallet.approve,
+                                      [.address(spender), .address(token), .uint(amount)])
+    }
+
+    /// A paying callback request from the CallbackConsumer.
+    func requestPaidCompute(container: String, inputs: Data, token: Address, amount: BigUInt, wallet: Address,
+                            verifier: Address = .zero) async throws -> UInt32 {
+        let (client, addresses, _) = try chain()
+        let request = try ABIFunction("requestCompute(string,bytes,uint16,address,uint256,address,address)")
+        let receipt = try await client.send(
+            from: try DevnetClient.key(3), to: try XCTUnwrap(addresses["callbackConsumer"]), request,
+            [.string(container), .bytes(inputs), .uint(1), .address(token), .uint(amount), .address(wallet), .address(verifier)])
+        return try XCTUnwrap(DevnetClient.createdSubscriptionID(receipt))
+    }
 }

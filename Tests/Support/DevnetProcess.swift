@@ -8,10 +8,11 @@ public final class DevnetProcess: @unchecked Sendable {
     public let rpcURL: String
     public let addresses: [String: Address]
 
-    public init() throws {
+    /// `arguments` go to `python -m devnet` after the defaults (e.g. `["--fee", "511"]`).
+    public init(arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ProjectPython.path())
-        process.arguments = ["-m", "devnet", "--port", "0", "--deploy"]
+        process.arguments = ["-m", "devnet", "--port", "0", "--deploy"] + arguments
         process.currentDirectoryURL = ProjectPython.repositoryRoot
         let output = Pipe()
         process.standardOutput = output

@@ -17,8 +17,6 @@ public struct ChainContext: Sendable {
     /// Custom error names (e.g. "NodeRespondedAlready") sent anyway after a failed simulation.
     public let allowedSimulationErrors: Set<String>
     public let lookup: ContainerSetLookup
-    /// Container id -> the owners allowed to use it (`allowed_addresses`; absent: anyone).
-    public let allowedOwners: [String: Set<Address>]
     /// Seconds one compute run may take (the longest container timeout of a chain, summed).
     public let computeTimeout: Double
 
@@ -38,19 +36,5 @@ public struct ChainContext: Sendable {
         allowedSimulationErrors = Set(config.chain.wallet.allowedSimErrors)
         lookup = ContainerSetLookup(containerIDs: config.containers.map(\.id), maxChainLength: config.node.maxChainLength)
         computeTimeout = config.containers.map(\.timeout).reduce(0, +) + 5
-        var allowed: [String: Set<Address>] = [:]
-        for container in config.containers where !container.allowedAddresses.isEmpty {
-            allowed[container.id] = Set(try container.allowedAddresses.map { text in
-                do { return try Address(hex: text, checksum: false) } catch {
-                    throw ConfigError(key: "containers.\(container.id).allowed_addresses", "'\(text)' is not an address")
-                }
-            })
-        }
-        allowedOwners = allowed
-    }
-
-    /// The first container of `chain` whose `allowed_addresses` leaves `owner` out, if any.
-    public func containerRefusing(_ owner: Address, in chain: [String]) -> String? {
-        chain.first { allowedOwners[$0].map { !$0.contains(owner) } ?? false }
     }
 }

@@ -5,7 +5,6 @@ import InfernetCore
 /// Why a delivery could not go out.
 public enum DeliveryError: Error, Equatable, CustomStringConvertible {
     case paymentRefused(String)
-    case ownerNotAllowed(owner: String, container: String)
     case inputsUnavailable(String)
     case computeFailed(container: String, error: String)
     /// The container answered `{"code": …}` with a code other than "200".
@@ -19,7 +18,6 @@ public enum DeliveryError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .paymentRefused(let reason): "payment refused: \(reason)"
-        case .ownerNotAllowed(let owner, let container): "container \(container) does not serve subscriptions of \(owner)"
         case .inputsUnavailable(let reason): "getContainerInputs failed: \(reason)"
         case .computeFailed(let container, let error): "container \(container) failed: \(error)"
         case .containerReportedFailure(let code): "the container's output has code \(code), not 200"
@@ -32,7 +30,7 @@ public enum DeliveryError: Error, Equatable, CustomStringConvertible {
     /// Errors that no retry can fix: the subscription is dropped for this interval.
     public var isPermanent: Bool {
         switch self {
-        case .paymentRefused, .ownerNotAllowed, .containerReportedFailure, .badOutput, .unknownContainerSet: true
+        case .paymentRefused, .containerReportedFailure, .badOutput, .unknownContainerSet: true
         case .simulationReverted(_, let retryable): !retryable
         case .inputsUnavailable, .computeFailed: false
         }

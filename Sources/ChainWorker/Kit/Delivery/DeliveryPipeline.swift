@@ -64,13 +64,9 @@ public struct DeliveryPipeline: Sendable {
             head: head)
     }
 
-    /// `allowed_addresses` here; anything about money (paying subscriptions, proof collateral)
-    /// is the payment worker's call.
+    /// The payment worker decides (allowed owners, tokens, minimums, wallets, proof collateral);
+    /// an approval it asks for goes out through this node's signer before the delivery.
     private func checkPayment(_ job: Job, head: UInt64) async throws {
-        if let container = chain.containerRefusing(job.subscription.owner, in: job.containers) {
-            throw DeliveryError.ownerNotAllowed(owner: job.subscription.owner.hex, container: container)
-        }
-        guard job.subscription.paymentAmount > 0 || job.subscription.verifier != .zero else { return }
         let decision = try await payments.check(PaymentCheckRequest(
             subscriptionID: job.subscriptionID, subscription: SubscriptionMessage(job.subscription),
             containers: job.containers))

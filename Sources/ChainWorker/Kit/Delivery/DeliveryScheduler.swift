@@ -180,9 +180,9 @@ public actor DeliveryScheduler {
             logger.warning(final ? "delivery dropped" : "delivery failed; will retry", metadata: [
                 "subscription": "\(key)", "reason": "\(error)", "attempts": "\(failures)",
             ])
+            let status: DeliveryStatus = if case .paymentRefused = error { .skipped } else { final ? .failed : .pending }
             try? await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
-                                                         status: final ? .failed : .pending, attempts: failures,
-                                                         error: error.description))
+                                                         status: status, attempts: failures, error: error.description))
             if !final { postpone(key, attempts: failures) }
         } catch {
             // RPC or bus trouble: nothing was wrong with the delivery itself, so it costs no attempt.
