@@ -26,3 +26,15 @@ def start_service(tmp_path):
         service.stop()
 
 
+
+
+@pytest.fixture(scope="session")
+def devnet(tmp_path_factory):
+    """One devnet with the SDK contracts for the on-chain node tests (each uses its own node key)."""
+    from nodehelpers import Devnet, require_bin_dir
+    require_bin_dir()
+    chain = Devnet(tmp_path_factory.mktemp("devnet") / "devnet.log")
+    try:
+        yield chain
+    finally:
+        chain.stop()

@@ -137,3 +137,15 @@ def put_model(cache_dir: Path, owner: str, name: str, files: dict[str, bytes],
         (directory / file_name).write_bytes(data)
     write_manifest(directory, list(files))
     return directory
+
+
+def iris_proba_onnx() -> bytes:
+    """The iris classifier with only its probabilities as graph output (the ONNX service puts the
+    first output on chain, so this model delivers the probabilities there)."""
+    import onnx
+    model = onnx.load_from_string(iris_classifier_onnx())
+    names = [output.name for output in model.graph.output]
+    keep = [output for output in model.graph.output if output.name == names[-1]]
+    del model.graph.output[:]
+    model.graph.output.extend(keep)
+    return model.SerializeToString()
