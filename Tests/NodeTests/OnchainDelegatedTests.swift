@@ -24,7 +24,8 @@ final class OnchainDelegatedTests: XCTestCase {
     private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try XCTUnwrap(Self.devnet).get()) }
 
     private func now(_ scenario: OnchainScenario) async throws -> UInt32 {
-        UInt32(try XCTUnwrap(try await scenario.chain().client.rpc.block(.latest)).timestamp)
+        let block = try await scenario.chain().client.rpc.block(.latest)
+        return UInt32(try XCTUnwrap(block).timestamp)
     }
 
     /// The JSON body of a delegated subscription request signed by `signerKey`.
