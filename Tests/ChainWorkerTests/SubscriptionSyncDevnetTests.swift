@@ -9,22 +9,10 @@ import XCTest
 /// The sync against the project's devnet (py-evm + the Vyper SDK contracts): subscriptions made
 /// by an EOA on the Coordinator and by the test consumers land in the store with their fields;
 /// a cancellation is noticed; a new store on the same file resumes from its saved progress.
-final class SubscriptionSyncDevnetTests: XCTestCase {
-    /// The devnet for the whole suite, or why it could not start (tests then fail with that error).
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
-
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess() }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
+final class SubscriptionSyncDevnetTests: DevnetTestCase {
 
     private func environment() throws -> (rpc: JSONRPCClient, addresses: [String: Address]) {
-        let devnet = try XCTUnwrap(Self.devnet).get()
+        let devnet = try devnet()
         return (JSONRPCClient(urls: [devnet.rpcURL]), devnet.addresses)
     }
 
@@ -32,7 +20,7 @@ final class SubscriptionSyncDevnetTests: XCTestCase {
 
     @discardableResult
     private func send(_ rpc: JSONRPCClient, from key: PrivateKey, to: Address, data: Data) async throws -> TransactionReceipt {
-        try await DevnetClient(rpcURL: try XCTUnwrap(Self.devnet).get().rpcURL).send(from: key, to: to, data: data)
+        try await DevnetClient(rpcURL: try devnet().rpcURL).send(from: key, to: to, data: data)
     }
 
     func testSyncCancellationAndResume() async throws {
@@ -147,7 +135,7 @@ final class SubscriptionSyncDevnetTests: XCTestCase {
 
         var config = NodeConfig()
         config.chain.enabled = true
-        config.chain.rpcURL = try XCTUnwrap(Self.devnet).get().rpcURL
+        config.chain.rpcURL = try devnet().rpcURL
         config.chain.registryAddress = try XCTUnwrap(addresses["registry"]).checksummed
         config.chain.trailHeadBlocks = 0
         config.chain.snapshotSync.sleep = 0

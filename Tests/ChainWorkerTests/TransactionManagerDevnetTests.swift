@@ -8,18 +8,7 @@ import XCTest
 /// The transaction manager against the devnet: nonces survive a restart, a transaction
 /// persisted but never broadcast (crash) is sent on start, a nonce taken by another sender is
 /// recovered, and a transaction whose block is reorganised away is re-sent.
-final class TransactionManagerDevnetTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
-
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess() }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
+final class TransactionManagerDevnetTests: DevnetTestCase {
 
     private var directory: URL!
 
@@ -32,7 +21,7 @@ final class TransactionManagerDevnetTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    private func client() throws -> DevnetClient { DevnetClient(rpcURL: try XCTUnwrap(Self.devnet).get().rpcURL) }
+    private func client() throws -> DevnetClient { DevnetClient(rpcURL: try devnet().rpcURL) }
 
     private func manager(key: PrivateKey, store: ChainStore, confirmations: UInt64 = 2) throws -> TransactionManager {
         TransactionManager(key: key, chain: try client().rpc, store: store,
@@ -41,7 +30,7 @@ final class TransactionManagerDevnetTests: XCTestCase {
 
     /// A harmless transaction: Inbox.write from the node.
     private func intent(_ purpose: String) throws -> TransactionIntent {
-        let inbox = try XCTUnwrap(try XCTUnwrap(Self.devnet).get().addresses["inbox"])
+        let inbox = try XCTUnwrap(try devnet().addresses["inbox"])
         let data = try InfernetABI.Inbox.write.encodeCall([.bytes(Data(repeating: 7, count: 32)), .bytes(Data()),
                                                           .bytes(Data(purpose.utf8)), .bytes(Data())])
         return TransactionIntent(to: inbox, data: data, gasLimit: 300_000, purpose: purpose)

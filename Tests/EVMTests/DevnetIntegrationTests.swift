@@ -6,28 +6,14 @@ import XCTest
 /// The whole library against the project's devnet (py-evm + the Vyper SDK contracts): typed RPC
 /// calls, signed legacy and type-2 transactions, contract wrappers, log decoding, revert decoding,
 /// and an EIP-712 delegated subscription created and delivered on chain.
-final class DevnetIntegrationTests: XCTestCase {
-    /// The devnet for the whole suite, or why it could not start (tests then fail with that error).
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
-
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess() }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
+final class DevnetIntegrationTests: DevnetTestCase {
 
     private func environment() throws -> (rpc: JSONRPCClient, addresses: [String: Address]) {
-        let devnet = try XCTUnwrap(Self.devnet).get()
+        let devnet = try devnet()
         return (JSONRPCClient(urls: [devnet.rpcURL]), devnet.addresses)
     }
 
-    private func key(_ index: Int) throws -> PrivateKey {
-        try PrivateKey(hex: String(repeating: "0", count: 62) + String(format: "%02x", index))
-    }
+    private func key(_ index: Int) throws -> PrivateKey { try DevnetClient.key(index) }
 
     /// Signs and sends a type-2 transaction from `key`, waits for its receipt.
     private func send(_ rpc: JSONRPCClient, from key: PrivateKey, to: Address, data: Data, value: BigUInt = 0,

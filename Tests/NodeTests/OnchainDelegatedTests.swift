@@ -8,20 +8,9 @@ import XCTest
 /// Delegated subscriptions through the real node: signed off-chain by the DelegatorConsumer's
 /// signer (devnet key 1), posted to `/api/jobs`, checked by the gateway, created and delivered
 /// on chain by `deliverComputeDelegatee`.
-final class OnchainDelegatedTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
+final class OnchainDelegatedTests: DevnetTestCase {
 
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess() }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
-
-    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try XCTUnwrap(Self.devnet).get()) }
+    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try devnet()) }
 
     private func now(_ scenario: OnchainScenario) async throws -> UInt32 {
         let block = try await scenario.chain().client.rpc.block(.latest)

@@ -9,20 +9,9 @@ import XCTest
 /// the devnet with the Vyper SDK contracts: consumers request compute on chain and the node
 /// delivers. Each test uses its own container id and node key, so nodes never serve each
 /// other's subscriptions.
-final class OnchainDeliveryTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
+final class OnchainDeliveryTests: DevnetTestCase {
 
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess() }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
-
-    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try XCTUnwrap(Self.devnet).get()) }
+    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try devnet()) }
 
     func testCallbackRequestIsDeliveredWithTheSerialisedOutput() async throws {
         let scenario = try scenario()

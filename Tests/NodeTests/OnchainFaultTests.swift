@@ -8,20 +8,9 @@ import XCTest
 /// On-chain deliveries under faults: a consumer that always reverts, `kill -9` of the chain
 /// worker mid-delivery, a restart of the whole node, a 3-block reorg that drops a delivery, and
 /// the RPC gone for a minute.
-final class OnchainFaultTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
+final class OnchainFaultTests: DevnetTestCase {
 
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess() }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
-
-    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try XCTUnwrap(Self.devnet).get()) }
+    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try devnet()) }
 
     func testConsumerThatAlwaysRevertsIsTriedThreeTimesThenDropped() async throws {
         let scenario = try scenario()

@@ -10,21 +10,11 @@ import XCTest
 /// points: ETH and ERC-20 payments split between the node's Wallet and the fee recipient; every
 /// refused payment skipped with nothing sent; proofs checked by the atomic verifier, valid
 /// (the node is paid) and invalid (the node's collateral is slashed).
-final class OnchainPaymentTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
+final class OnchainPaymentTests: DevnetTestCase {
     static let fee: BigUInt = 511
+    override class var devnetArguments: [String] { ["--fee", "\(fee)"] }
 
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess(arguments: ["--fee", "\(fee)"]) }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
-
-    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try XCTUnwrap(Self.devnet).get()) }
+    private func scenario() throws -> OnchainScenario { OnchainScenario(devnet: try devnet()) }
 
     /// A node signing with `keyIndex`, paid into a fresh Wallet, whose container accepts
     /// `accepted` (token -> minimum).

@@ -10,26 +10,13 @@ import XCTest
 /// The payment worker against the project's devnet (py-evm + the Vyper SDK contracts): Wallets
 /// made with the operator commands, funded and approved, payment checks answered from the chain,
 /// a paid delivery recorded in the ledger, withdrawals and decoded reverts.
-final class PaymentDevnetTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
+final class PaymentDevnetTests: DevnetTestCase {
 
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess() }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
-
-    private func key(_ index: Int) throws -> PrivateKey {
-        try PrivateKey(hex: String(repeating: "0", count: 62) + String(format: "%02x", index))
-    }
+    private func key(_ index: Int) throws -> PrivateKey { try DevnetClient.key(index) }
 
     /// A node config for `key` on the devnet, with container "a" asking 10 of the test token.
     private func config(key: PrivateKey, paymentAddress: Address?, dataDirectory: String) throws -> NodeConfig {
-        let devnet = try XCTUnwrap(Self.devnet).get()
+        let devnet = try devnet()
         var config = NodeConfig()
         config.chain.enabled = true
         config.chain.rpcURL = devnet.rpcURL
@@ -54,7 +41,7 @@ final class PaymentDevnetTests: XCTestCase {
     }
 
     func testWalletLifecycleChecksDeliveryAndLedger() async throws {
-        let devnet = try XCTUnwrap(Self.devnet).get()
+        let devnet = try devnet()
         let rpc = JSONRPCClient(urls: [devnet.rpcURL])
         let token = try XCTUnwrap(devnet.addresses["token"])
         let factory = try XCTUnwrap(devnet.addresses["walletFactory"])
