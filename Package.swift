@@ -82,7 +82,7 @@ let package = Package(
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit",
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -174,7 +174,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["EVM"], path: "Tests/Support"),
         .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetCore", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "InfernetCore", "InfernetBus",
+            "Gateway", "InfernetCore", "InfernetBus", "EVM", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -6,10 +6,10 @@ import XCTest
 final class GuardianTests: XCTestCase {
     static let delegatedBody = """
         {"subscription":{"owner":"0x0000000000000000000000000000000000000001","active_at":0,"period":0,"frequency":1,
-         "redundancy":1,"containers":"0x00","lazy":false,"verifier":"0x0000000000000000000000000000000000000000",
+         "redundancy":1,"containers":"0x0000000000000000000000000000000000000000000000000000000000000000","lazy":false,"verifier":"0x0000000000000000000000000000000000000000",
          "payment_amount":0,"payment_token":"0x0000000000000000000000000000000000000000",
          "wallet":"0x0000000000000000000000000000000000000000"},
-         "signature":{"nonce":0,"expiry":9999999999,"v":27,"r":1,"s":2},"data":{}}
+         "signature":{"nonce":0,"expiry":4000000000,"v":27,"r":1,"s":2},"data":{}}
         """
 
     func testEveryRefusalOverHTTP() async throws {

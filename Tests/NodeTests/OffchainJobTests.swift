@@ -121,7 +121,7 @@ final class OffchainJobTests: XCTestCase {
             XCTAssertEqual(reply.json?["error"]?.stringValue, message, body)
             XCTAssertNotNil(reply.json?["params"], body)
         }
-        let delegated = #"{"subscription": {"owner": "0x0000000000000000000000000000000000000001", "active_at": 0, "period": 0, "frequency": 1, "redundancy": 1, "containers": "0x00", "lazy": false, "verifier": "0x0000000000000000000000000000000000000000", "payment_amount": 0, "payment_token": "0x0000000000000000000000000000000000000000", "wallet": "0x0000000000000000000000000000000000000000"}, "signature": {"nonce": 0, "expiry": 0, "v": 27, "r": 1, "s": 1}, "data": {}}"#
+        let delegated = #"{"subscription": {"owner": "0x0000000000000000000000000000000000000001", "active_at": 0, "period": 0, "frequency": 1, "redundancy": 1, "containers": "0x0000000000000000000000000000000000000000000000000000000000000000", "lazy": false, "verifier": "0x0000000000000000000000000000000000000000", "payment_amount": 0, "payment_token": "0x0000000000000000000000000000000000000000", "wallet": "0x0000000000000000000000000000000000000000"}, "signature": {"nonce": 0, "expiry": 0, "v": 27, "r": 1, "s": 1}, "data": {}}"#
         let reply = try await node.post("/api/jobs", delegated)
         XCTAssertEqual(reply.json?["error"]?.stringValue, "Chain not enabled", reply.body)
     }

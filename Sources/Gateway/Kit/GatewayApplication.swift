@@ -1,3 +1,4 @@
+import EVM
 import Foundation
 import Hummingbird
 import InfernetBus
@@ -17,7 +18,8 @@ public struct Gateway: Sendable {
         /// Overrides `server.bind_address` / `server.port` (tests use port 0).
         public var host: String?
         public var port: Int?
-        /// The node's EOA, shown by `/info` when the chain is enabled.
+        /// The node's EOA, shown by `/info` when the chain is enabled; empty: derived from
+        /// `chain.wallet.private_key`.
         public var nodeAddress = ""
         public var dispatcher = JobDispatcher.Options()
 
@@ -33,10 +35,16 @@ public struct Gateway: Sendable {
     public let metrics: GatewayMetrics
     public let dispatcher: JobDispatcher
     public let options: Options
-    let delegated: any DelegatedSubscriptionHandler
+    let delegated: DelegatedSubscriptionIntake
+    /// What `/info` shows as `chain.address`.
+    let nodeAddress: String
     let logger: Logger
 
+    /// - Parameters:
+    ///   - signatures: checks delegated subscriptions' EIP-712 signatures on chain.
+    ///   - delegated: takes accepted delegated subscriptions (the chain worker over the bus).
     public init(config: NodeConfig, store: JobStore, bus: any ComputeBus, options: Options = Options(),
+                signatures: any DelegatedSignatureVerifier = UnavailableSignatureVerifier(),
                 delegated: any DelegatedSubscriptionHandler = UnavailableDelegatedSubscriptions(),
                 metrics: GatewayMetrics = GatewayMetrics(), logger: Logger) {
         self.config = config
@@ -44,7 +52,8 @@ public struct Gateway: Sendable {
         self.bus = bus
         self.metrics = metrics
         self.options = options
-        self.delegated = delegated
+        self.delegated = DelegatedSubscriptionIntake(verifier: signatures, handler: delegated)
+        self.nodeAddress = options.nodeAddress.isEmpty ? Self.nodeAddress(config: config) : options.nodeAddress
         self.logger = logger
         var dispatcherOptions = options.dispatcher
         dispatcherOptions.streamTimeout = config.node.streamTimeout
@@ -62,7 +71,7 @@ public struct Gateway: Sendable {
             metrics: metrics))
         let intake = JobIntake(guardian: Guardian(config: config), store: store, dispatcher: dispatcher,
                                delegated: delegated, metrics: metrics, logger: logger)
-        InfoRoutes(config: config, nodeAddress: options.nodeAddress, bus: bus, dispatcher: dispatcher, logger: logger)
+        InfoRoutes(config: config, nodeAddress: nodeAddress, bus: bus, dispatcher: dispatcher, logger: logger)
             .register(on: router)
         JobsRoutes(intake: intake).register(on: router)
         StreamRoutes(intake: intake, bus: bus).register(on: router)
@@ -92,13 +101,18 @@ extension Gateway {
     /// SIGINT, then drain and leave.
     public static func run(config: NodeConfig, busEndpoint: String, identity: String, logger: Logger) async throws {
         let store = try JobStore(path: JobStore.path(dataDirectory: config.node.dataDirectory))
+        var signatures: any DelegatedSignatureVerifier = UnavailableSignatureVerifier()
+        if config.chain.enabled {
+            signatures = EIP712SignatureVerifier(reader: try RPCDelegationChainReader(config: config.chain, logger: logger))
+        }
         let peer = try BusPeer(
             options: BusPeer.Options(
                 endpoint: busEndpoint, identity: identity,
                 announcement: PeerAnnouncement(service: "gateway", pid: getpid()),
                 heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
-        let gateway = Gateway(config: config, store: store, bus: BusComputeClient(peer: peer), logger: logger)
+        let gateway = Gateway(config: config, store: store, bus: BusComputeClient(peer: peer), signatures: signatures,
+                              delegated: BusDelegatedSubscriptions(peer: peer), logger: logger)
         logger.info("gateway starting", metadata: [
             "address": "\(config.server.bindAddress):\(config.server.port)", "bus": "\(busEndpoint)",
             "containers": "\(config.containers.count)",
@@ -106,5 +120,16 @@ extension Gateway {
         defer { peer.stop() }
         try await gateway.makeApplication().runService()
         logger.info("gateway stopped")
+    }
+}
+
+extension Gateway {
+    /// The node's EOA (checksummed) when the chain is enabled and a key is configured, else "".
+    /// Only the address leaves this function; the key is never logged.
+    public static func nodeAddress(config: NodeConfig) -> String {
+        guard config.chain.enabled, !config.chain.wallet.privateKey.isEmpty,
+              let key = try? PrivateKey(hex: config.chain.wallet.privateKey.value)
+        else { return "" }
+        return key.address.checksummed
     }
 }

@@ -1,3 +1,4 @@
+import EVM
 import InfernetCore
 
 /// The checks a job must pass before it is accepted, with the reference node's messages but
@@ -11,6 +12,10 @@ public struct Guardian: Sendable {
 
     let rules: [String: Rules]
     let chainEnabled: Bool
+    /// The container chains a delegated subscription's hash may stand for.
+    let containerSets: ContainerSetLookup
+    /// Lower-case 0x addresses per container; a container with none allows every owner.
+    let delegateAddresses: [String: Set<String>]
 
     public init(config: NodeConfig) {
         var rules: [String: Rules] = [:]
@@ -21,6 +26,16 @@ public struct Guardian: Sendable {
         }
         self.rules = rules
         self.chainEnabled = config.chain.enabled
+        self.containerSets = ContainerSetLookup(containerIDs: config.containers.map(\.id),
+                                                maxChainLength: config.node.maxChainLength)
+        var delegateAddresses: [String: Set<String>] = [:]
+        for container in config.containers where !container.allowedDelegateAddresses.isEmpty {
+            // Written with or without 0x in config files; compared as lower-case 0x hex.
+            delegateAddresses[container.id] = Set(container.allowedDelegateAddresses.map {
+                "0x" + Hex.stripPrefix($0.lowercased())
+            })
+        }
+        self.delegateAddresses = delegateAddresses
     }
 
     /// Checks an off-chain job from `client` (an IP address).
@@ -52,9 +67,25 @@ public struct Guardian: Sendable {
         }
     }
 
-    /// Checks a delegated subscription (for now: only whether the chain is enabled).
-    public func check(_ request: DelegatedSubscriptionRequest, client: String) throws(APIError) {
+    /// Checks a delegated subscription, in the reference's order (chain, container set, owner);
+    /// the signature is checked afterwards, on chain (`DelegatedSignatureVerifier`), because it
+    /// costs RPC calls. Returns the container chain the subscription's hash stands for.
+    public func check(_ request: DelegatedSubscriptionRequest) throws(APIError) -> [String] {
         guard chainEnabled else { throw APIError(.badRequest, "Chain not enabled") }
+        let hash = request.subscription.containerID
+        guard let chain = containerSets.chain(for: hash) else {
+            throw APIError(.notFound, "Container-set not supported",
+                           params: JSONObject([(key: "containers", value: .string(Hex.encode(hash)))]))
+        }
+        let owner = request.subscription.owner
+        for id in chain {
+            if let allowed = delegateAddresses[id], !allowed.contains(owner.hex) {
+                var params = Self.params(container: id)
+                params["address"] = .string(owner.checksummed)
+                throw APIError(.forbidden, "Container not allowed for address", params: params)
+            }
+        }
+        return chain
     }
 
     static func params(container: String) -> JSONObject {

@@ -13,14 +13,6 @@ public struct JobRequest: Sendable, Equatable {
     }
 }
 
-/// `POST /api/jobs` with a signed subscription (`{"subscription", "signature", "data"}`). The
-/// chain worker owns these; the gateway checks the shape and hands them on.
-public struct DelegatedSubscriptionRequest: Sendable, Equatable {
-    public var subscription: JSONObject
-    public var signature: JSONObject
-    public var data: JSONValue
-}
-
 /// What a client posted to `/api/jobs` (or as one item of a batch).
 public enum JobSubmission: Sendable, Equatable {
     case job(JobRequest)
@@ -62,32 +54,5 @@ extension JobRequest {
             requiresProof = flag
         }
         self.init(containers: containers, data: data, requiresProof: requiresProof)
-    }
-}
-
-extension DelegatedSubscriptionRequest {
-    static let subscriptionKeys = [
-        "owner", "active_at", "period", "frequency", "redundancy", "containers", "lazy", "verifier",
-        "payment_amount", "payment_token", "wallet",
-    ]
-    static let signatureKeys = ["nonce", "expiry", "v", "r", "s"]
-
-    init(_ object: JSONObject) throws(APIError) {
-        guard let subscription = object["subscription"]?.objectValue else {
-            throw APIError.field("subscription", "expected an object")
-        }
-        for key in Self.subscriptionKeys where subscription[key] == nil {
-            throw APIError.field("subscription.\(key)", "required")
-        }
-        guard let signatureValue = object["signature"] else { throw APIError.field("signature", "required") }
-        guard let signature = signatureValue.objectValue else {
-            throw APIError.field("signature", "expected an object, got \(signatureValue.typeName)")
-        }
-        for key in Self.signatureKeys where signature[key] == nil {
-            throw APIError.field("signature.\(key)", "required")
-        }
-        let data = object["data"] ?? .object(JSONObject())
-        guard data.objectValue != nil else { throw APIError.field("data", "expected an object, got \(data.typeName)") }
-        self.init(subscription: subscription, signature: signature, data: data)
     }
 }

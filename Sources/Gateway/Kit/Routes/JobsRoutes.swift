@@ -88,7 +88,7 @@ struct JobIntake: Sendable {
     let guardian: Guardian
     let store: JobStore
     let dispatcher: JobDispatcher
-    let delegated: any DelegatedSubscriptionHandler
+    let delegated: DelegatedSubscriptionIntake
     let metrics: GatewayMetrics
     let logger: Logger
 
@@ -104,8 +104,8 @@ struct JobIntake: Sendable {
                 answers.append(.failure(error))
             case .success(.delegated(let request)):
                 do throws(APIError) {
-                    try guardian.check(request, client: client)
-                    try await delegated.accept(request, client: client)
+                    let containers = try guardian.check(request)
+                    try await delegated.accept(request, containers: containers)
                     answers.append(.success(JSONResponse.empty))
                 } catch {
                     answers.append(.failure(error))
@@ -140,18 +140,5 @@ struct JobIntake: Sendable {
     static func record(_ request: JobRequest, client: String, stream: Bool, now: Double) -> JobRecord {
         JobRecord(id: UUID().uuidString.lowercased(), client: client, containers: request.containers,
                   data: request.data.jsonText, requiresProof: request.requiresProof, stream: stream, createdAt: now)
-    }
-}
-
-/// Where delegated subscriptions go once the guardian accepted them (the chain worker).
-public protocol DelegatedSubscriptionHandler: Sendable {
-    func accept(_ request: DelegatedSubscriptionRequest, client: String) async throws(APIError)
-}
-
-/// Until the chain worker takes delegated subscriptions: refuse them clearly.
-public struct UnavailableDelegatedSubscriptions: DelegatedSubscriptionHandler {
-    public init() {}
-    public func accept(_ request: DelegatedSubscriptionRequest, client: String) async throws(APIError) {
-        throw APIError(.serviceUnavailable, "Delegated subscriptions are not available on this node")
     }
 }

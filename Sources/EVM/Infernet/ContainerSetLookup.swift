@@ -1,4 +1,3 @@
-import EVM
 import Foundation
 
 /// Recognises a subscription's `containerId` (a hash of a comma-joined container chain) among

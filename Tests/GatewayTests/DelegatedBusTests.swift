@@ -1,0 +1,70 @@
+import EVM
+import Foundation
+import Gateway
+import InfernetBus
+import InfernetCore
+import Logging
+import XCTest
+
+/// `BusDelegatedSubscriptions`: the subscription reaches a chain worker on the bus as a
+/// `chain.delegated_subscription` request, and the gateway waits for its reply.
+final class DelegatedBusTests: XCTestCase {
+    struct Bus {
+        let broker: Broker
+        let gateway: BusPeer
+        let endpoint: String
+
+        init() throws {
+            let directory = try TestNode.tempDirectory()
+            endpoint = "ipc://\(directory.path)/bus.ipc"
+            broker = try Broker(options: Broker.Options(endpoint: endpoint, heartbeatInterval: 0.05), logger: TestNode.logger())
+            gateway = try BusPeer(options: BusPeer.Options(
+                endpoint: endpoint, identity: "gateway-\(UUID().uuidString.prefix(6))",
+                announcement: PeerAnnouncement(service: "gateway", pid: getpid()), heartbeatInterval: 0.05),
+                logger: TestNode.logger())
+        }
+
+        func stop() {
+            gateway.stop()
+            broker.stop()
+        }
+    }
+
+    func testChainWorkerReceivesTheMessage() async throws {
+        let bus = try Bus()
+        defer { bus.stop() }
+        let chain = try BusPeer(options: BusPeer.Options(
+            endpoint: bus.endpoint, identity: "chain-test",
+            announcement: PeerAnnouncement(service: "chain", pid: getpid()), heartbeatInterval: 0.05),
+            logger: TestNode.logger())
+        defer { chain.stop() }
+        let received = Task { () -> BusRequest? in
+            for await request in chain.incoming {
+                chain.reply(BusReply(id: request.id, body: BusBody.encode(DelegatedSubscriptionAccepted(key: "delegate:x:1"))))
+                return request
+            }
+            return nil
+        }
+        let message = DelegatedSubscriptionMessage(
+            try Delegation.request(Delegation.subscription(), signedBy: Delegation.key(1)), containers: ["echo"])
+        try await BusDelegatedSubscriptions(peer: bus.gateway, timeout: 5).accept(message)
+        let delivered = await received.value
+        let request = try XCTUnwrap(delivered)
+        XCTAssertEqual(request.method, ChainMethod.delegatedSubscription)
+        XCTAssertEqual(try BusBody.decode(DelegatedSubscriptionMessage.self, from: request.body), message)
+    }
+
+    func testNoChainWorkerIs503() async throws {
+        let bus = try Bus()
+        defer { bus.stop() }
+        let message = DelegatedSubscriptionMessage(
+            try Delegation.request(Delegation.subscription(), signedBy: Delegation.key(1)), containers: ["echo"])
+        do {
+            try await BusDelegatedSubscriptions(peer: bus.gateway, timeout: 0.3).accept(message)
+            XCTFail("accepted without a chain worker")
+        } catch {
+            XCTAssertEqual(error.status, .serviceUnavailable)
+            XCTAssertEqual(error.message, "Chain worker did not answer")
+        }
+    }
+}
