@@ -7,23 +7,9 @@ import XCTest
 
 /// The real verifier against the project's devnet: the DelegatorConsumer's signer is the
 /// address of private key 0x…01; the coordinator comes from the Registry.
-final class DelegatedDevnetTests: XCTestCase {
-    nonisolated(unsafe) static var devnet: Result<DevnetProcess, any Error>?
-
-    // Started and stopped on the main thread, as the other devnet suites do: a child spawned
-    // from a concurrency-pool thread can inherit a signal mask that blocks the SIGTERM `stop()` sends.
-    override class func setUp() {
-        super.setUp()
-        devnet = Result { try DevnetProcess() }
-    }
-
-    override class func tearDown() {
-        (try? devnet?.get())?.stop()
-        super.tearDown()
-    }
-
+final class DelegatedDevnetTests: DevnetTestCase {
     func testRealVerifierAcceptsTheSignerAndRefusesAnotherKey() async throws {
-        let devnet = try XCTUnwrap(Self.devnet).get()
+        let devnet = try devnet()
         let consumer = try XCTUnwrap(devnet.addresses["delegatorConsumer"])
         let registry = try XCTUnwrap(devnet.addresses["registry"])
         let rpc = JSONRPCClient(urls: [devnet.rpcURL])

@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 
 /// A test case with one devnet for the whole suite (started in `setUp()` of the class, stopped
-/// in `tearDown()`); tests fail with the start-up error if it could not start. Subclasses pass
+/// in `tearDown()`); tests fail with the start-up error if it could not start. Started on the
+/// main thread on purpose: a child spawned from a concurrency-pool thread can inherit a signal
+/// mask that blocks the SIGTERM `stop()` sends. Subclasses pass
 /// extra `python -m devnet` flags through `devnetArguments`.
 open class DevnetTestCase: XCTestCase {
     nonisolated(unsafe) private static var devnets: [ObjectIdentifier: Result<DevnetProcess, any Error>] = [:]
