@@ -35,6 +35,13 @@ final class OnchainDeliveryTests: DevnetTestCase {
         XCTAssertEqual(record?.status, .delivered)
         let received = try await scenario.chain().client.call(consumer, try ABIFunction("receivedCount(uint32)", returns: "uint256"), [.uint(id)])
         XCTAssertEqual(try received.first?.uintValue(), 1)
+
+        // The node reports it: /info's chain address, /metrics' chain figures.
+        let info = try await node.get("/info").json
+        XCTAssertEqual(info?["chain"]?["address"]?.stringValue?.lowercased(), try DevnetClient.key(5).address.hex.lowercased())
+        let metrics = try await node.get("/metrics").body
+        XCTAssertTrue(metrics.contains(#"infernet_chain_deliveries{status="delivered"} 1"#), metrics)
+        XCTAssertTrue(metrics.contains("infernet_chain_subscriptions "), metrics)
     }
 
     func testRecurringSubscriptionDeliversEveryIntervalWithItsInputs() async throws {

@@ -76,7 +76,7 @@ public struct Gateway: Sendable {
         JobsRoutes(intake: intake).register(on: router)
         StreamRoutes(intake: intake, bus: bus).register(on: router)
         StatusRoutes(store: store).register(on: router)
-        DocumentRoutes(metrics: metrics, bus: bus).register(on: router)
+        DocumentRoutes(metrics: metrics, bus: bus, chainEnabled: config.chain.enabled).register(on: router)
         return router
     }
 

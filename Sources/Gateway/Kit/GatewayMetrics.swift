@@ -1,4 +1,5 @@
 import InfernetBus
+import InfernetCore
 import Prometheus
 
 /// The gateway's Prometheus metrics, in a registry of its own (rendered by `GET /metrics`).
@@ -51,6 +52,23 @@ public final class GatewayMetrics: Sendable {
         ]
         for (name, value, help) in figures {
             registry.makeGauge(descriptor: Self.name(name, help)).set(Double(value))
+        }
+    }
+
+    /// Copies the chain worker's figures into gauges (sync progress, deliveries by status).
+    func record(_ status: ChainStatus) {
+        let figures: [(String, Double, String)] = [
+            ("infernet_chain_head_block", Double(status.headBlock), "Head block the subscription sync last read at"),
+            ("infernet_chain_subscriptions", Double(status.subscriptions), "Subscriptions synced into chain.sqlite"),
+            ("infernet_chain_sync_next_id", Double(status.syncNextID), "Next subscription id the sync will read"),
+            ("infernet_chain_pending_deliveries", Double(status.pendingDeliveries), "Deliveries computing or sent, not mined yet"),
+        ]
+        for (name, value, help) in figures {
+            registry.makeGauge(descriptor: Self.name(name, help)).set(value)
+        }
+        for (state, count) in status.deliveries {
+            registry.makeGauge(descriptor: Self.name("infernet_chain_deliveries", "Delivery records by status"),
+                               labels: [("status", state)]).set(Double(count))
         }
     }
 

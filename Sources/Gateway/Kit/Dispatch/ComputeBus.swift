@@ -12,6 +12,12 @@ public protocol ComputeBus: Sendable {
     func statistics(timeout: Double) async throws -> BrokerStatistics
     /// Fails every request still waiting with `BusError.stopped`.
     func close()
+    /// The chain worker's figures (`chain.status`).
+    func chainStatus(timeout: Double) async throws -> ChainStatus
+}
+
+extension ComputeBus {
+    public func chainStatus(timeout: Double) async throws -> ChainStatus { throw BusError.remote("no chain worker") }
 }
 
 /// `ComputeBus` over a `BusPeer` connected to the node's broker.
@@ -44,6 +50,12 @@ public struct BusComputeClient: ComputeBus {
     }
 
     public func close() { peer.stop() }
+
+    public func chainStatus(timeout: Double) async throws -> ChainStatus {
+        let request = BusRequest(id: UUID().uuidString.lowercased(), service: "chain", method: ChainMethod.status, body: "{}")
+        let reply = try await peer.request(request, timeout: timeout)
+        return try BusBody.decode(ChainStatus.self, from: reply.body)
+    }
 
     static func busRequest(_ request: ComputeRequest) -> BusRequest {
         BusRequest(id: request.jobID, service: "compute", method: ComputeMethod.run, containers: request.containers,

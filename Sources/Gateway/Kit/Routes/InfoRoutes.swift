@@ -26,9 +26,11 @@ struct InfoRoutes: Sendable {
             (key: "address", value: .string(config.chain.enabled ? nodeAddress : "")),
         ])).jsonText
         let version = JSONValue.quoted(InfernetCoreVersion.version)
-        router.get("/info") { _, _ in
-            JSONResponse.make(
-                "{\"version\":\(version),\"containers\":\(containers),\"pending\":{\"offchain\":\(dispatcher.inflight),\"onchain\":0},\"chain\":\(chain)}")
+        let chainEnabled = config.chain.enabled
+        router.get("/info") { [bus] _, _ in
+            let onchain = chainEnabled ? ((try? await bus.chainStatus(timeout: 0.5))?.pendingDeliveries ?? 0) : 0
+            return JSONResponse.make(
+                "{\"version\":\(version),\"containers\":\(containers),\"pending\":{\"offchain\":\(dispatcher.inflight),\"onchain\":\(onchain)},\"chain\":\(chain)}")
         }
         router.get("/resources") { request, _ in try await resources(request) }
     }
@@ -58,10 +60,12 @@ struct InfoRoutes: Sendable {
 struct DocumentRoutes: Sendable {
     let metrics: GatewayMetrics
     let bus: any ComputeBus
+    let chainEnabled: Bool
 
     func register(on router: Router<GatewayContext>) {
         router.get("/metrics") { _, _ in
             if let statistics = try? await bus.statistics(timeout: 0.5) { metrics.record(statistics) }
+            if chainEnabled, let status = try? await bus.chainStatus(timeout: 0.5) { metrics.record(status) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
