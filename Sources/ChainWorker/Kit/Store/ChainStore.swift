@@ -152,7 +152,7 @@ public final class ChainStore: Sendable {
             """, arguments: [Int64(progress.nextID), Int64(clamping: progress.headBlock), Date().timeIntervalSince1970])
     }
 
-    // MARK: Deliveries (placeholder for the delivery pipeline)
+    // MARK: Deliveries (one record per (subscription, interval) the scheduler started)
 
     public func delivery(subscriptionID: UInt32, interval: UInt32) async throws -> DeliveryRecord? {
         try await pool.read { db in
@@ -218,7 +218,18 @@ public struct SyncProgress: Hashable, Sendable {
 
 /// Where one (subscription, interval) delivery stands.
 public enum DeliveryStatus: String, Sendable, CaseIterable {
-    case pending, computing, sent, delivered, failed, skipped
+    /// To be (re)tried.
+    case pending
+    /// Payment check, inputs, compute or simulation under way (back to pending after a crash).
+    case computing
+    /// Its transaction is signed, stored and broadcast, not mined yet.
+    case sent
+    /// Mined (or found answered on chain).
+    case delivered
+    /// Given up: a final error, or 3 failed attempts; `error` says why.
+    case failed
+    /// Not this node's to answer: payment refused, or enough nodes answered already.
+    case skipped
 }
 
 public struct DeliveryRecord: Hashable, Sendable {
