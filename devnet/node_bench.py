@@ -537,6 +537,12 @@ def fmt_lat(blocks, secs):
             f"max {max(blocks)} blocks / {max(secs):.2f} s")
 
 
+def fmt_tp(r):
+    return (f"{r['deliveries_per_s']:.2f} deliveries/s ({r['seconds']:.1f} s, {r['blocks']} blocks; "
+            f"{r['delivery_gas']:,.0f} gas per delivery); requests went in at {r['requests_per_s']:.1f} tx/s "
+            f"({r['request_gas']:,.0f} gas, {r['request_blocks']} blocks)")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m devnet.node_bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -578,9 +584,11 @@ def main(argv=None):
         say(f"[a] latency baseline: {n} requests delivered by a Python deliverer ...")
         bb, bs = latency_run(rpc, base_requester, addr, "bench-baseline", n, deliverer=base_deliverer)
         figures["latency_baseline"] = {"blocks": bb, "seconds": bs}
+        say(f"    baseline: {fmt_lat(bb, bs)}")
         say(f"[b] throughput baseline: {m} requests delivered by a Python deliverer ...")
         tb = throughput_run(rpc, base_requester, addr, "bench-baseline", m, deliverer=base_deliverer, label=" baseline")
         figures["throughput_baseline"] = tb
+        say(f"    baseline: {fmt_tp(tb)}")
 
         # ---- the node: a, b
         say("starting the node ...")
@@ -595,9 +603,11 @@ def main(argv=None):
         say(f"[a] latency: {n} sequential requests to the node ...")
         lb, ls = latency_run(rpc, requester, addr, "hello-world", n)
         figures["latency"] = {"blocks": lb, "seconds": ls}
+        say(f"    node: {fmt_lat(lb, ls)}")
         say(f"[b] throughput: {m} requests to the node ...")
         tn = throughput_run(rpc, requester, addr, "hello-world", m, label=" (node)")
         figures["throughput"] = tn
+        say(f"    node: {fmt_tp(tn)}")
         node.stop()
         procs.remove(node)
 
@@ -612,6 +622,7 @@ def main(argv=None):
         bsec, bcalls = reader_baseline(base_rpc, addr["reader"], total + 1)
         base_calls = proxy.total()
         figures["sync_baseline"] = {"subscriptions": total, "seconds": bsec, "rpc_calls": base_calls}
+        say(f"    baseline (Python reader): {bsec:.2f} s, {base_calls} RPC calls")
         proxy.reset()
         say("[c] snapshot sync: a fresh node through a counting RPC proxy ...")
         node = Node(bin_dir, work, "sync-node", proxy.url, addr["registry"], 7)
@@ -651,9 +662,7 @@ def main(argv=None):
     say(f"   baseline: {fmt_lat(bb, bs)}  (Python deliverer, sends deliverCompute on seeing the request mined)")
     say(f"b. throughput, {m} requests (first request mined -> last fulfilment mined):")
     for name, r in (("node", tn), ("baseline", tb)):
-        say(f"   {name + ':':9s} {r['deliveries_per_s']:.1f} deliveries/s ({r['seconds']:.1f} s, {r['blocks']} blocks; "
-            f"{r['delivery_gas']:,.0f} gas per delivery); requests went in at {r['requests_per_s']:.1f} tx/s "
-            f"({r['request_gas']:,.0f} gas, {r['request_blocks']} blocks)")
+        say(f"   {name + ':':9s} {fmt_tp(r)}")
     sy, sb = figures["sync"], figures["sync_baseline"]
     say(f"c. snapshot sync of {sy['subscriptions']} subscriptions (fresh node, sleep 0, batch_size 500):")
     say(f"   node:     {sy['seconds_from_launch']:.2f} s from launch ({sy['seconds_from_first_rpc']:.2f} s from its first RPC call), "
