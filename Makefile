@@ -1,0 +1,14 @@
+# Shortcuts for the scripts in scripts/ (each works on its own too).
+.PHONY: demo test run node-bench
+
+demo:  ## on-chain demo: devnet + node + one CallbackConsumer request, result printed
+	bash scripts/demo.sh
+
+test:  ## every test suite (Swift and Python)
+	bash scripts/test.sh
+
+run:   ## the node on the default config, one job, then keeps running
+	bash scripts/run.sh
+
+node-bench:  ## the node on chain against its own devnet (release build)
+	venv=$$(bash scripts/setup.sh | tail -1) && swift build -c release && $$venv/bin/python -m devnet.node_bench

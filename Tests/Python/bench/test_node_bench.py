@@ -1,0 +1,27 @@
+"""Smoke test of python -m devnet.node_bench --quick against the debug binaries (skipped unless built;
+scripts/test.sh builds them before the Python suites and exports INFERNET_BIN_DIR)."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+BIN = os.environ.get("INFERNET_BIN_DIR") or os.path.join(ROOT, ".build", "debug")
+
+
+@pytest.mark.skipif(not os.access(os.path.join(BIN, "infernet-node"), os.X_OK),
+                    reason=f"node binaries not built in {BIN} (swift build)")
+def test_node_bench_quick_prints_every_figure():
+    out = subprocess.run([sys.executable, "-m", "devnet.node_bench", "--quick", "--bin", BIN], cwd=ROOT,
+                         capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    text = out.stdout
+    assert re.search(r"a\. latency.*\n\s+node:\s+median [\d.]+ blocks / [\d.]+ s, max \d+ blocks", text), text
+    assert re.search(r"\n\s+baseline: median [\d.]+ blocks", text), text
+    assert re.search(r"b\. throughput.*\n\s+node:\s+[\d.]+ deliveries/s", text), text
+    assert re.search(r"\n\s+baseline: [\d.]+ deliveries/s", text), text
+    assert re.search(r"c\. snapshot sync of \d+ subscriptions.*\n\s+node:\s+[\d.]+ s from launch.*subscriptions/s; "
+                     r"\d+ RPC calls \([\d.]+ per 1,000 subscriptions\)", text), text
+    assert re.search(r"\n\s+baseline: [\d.]+ s, [\d,]+ subscriptions/s; \d+ RPC calls", text), text

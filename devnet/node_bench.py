@@ -1,0 +1,683 @@
+"""python -m devnet.node_bench: the node on chain, against its own devnet, each figure next to a baseline.
+
+  a. latency: N sequential CallbackConsumer requests (block time 1 s); blocks and seconds from the
+     request's block to the SubscriptionFulfilled block. Baseline: a minimal Python deliverer that
+     sends deliverCompute the moment it sees the request mined.
+  b. throughput: M requests sent as fast as the devnet takes them; deliveries/s from the first
+     request mined to the last fulfilment mined. Baseline: the same Python deliverer, delivering M
+     requests of its own (same transactions, same gas) in the same way.
+  c. snapshot sync: S subscriptions created in bulk (contracts/src/BulkSubscriber.vy, ~220 per
+     transaction), then a fresh node syncs them through its normal path (Coordinator.id, Reader
+     batches) via a counting JSON-RPC proxy; seconds until its chain store has all of them and RPC
+     calls used. Baseline: a Python reader doing the same Reader.readSubscriptionBatch calls.
+
+Usage: python -m devnet.node_bench [--bin DIR] [--quick] [--latency N] [--requests M] [--subscriptions S]
+--bin defaults to `swift build -c release --show-bin-path` (build it first). Prints one line per
+figure; `--json FILE` also writes them as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.server
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+
+from eth_abi import decode, encode
+from eth_account import Account
+from eth_utils import keccak
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ZERO = "0x" + "00" * 20
+
+
+def key(i: int) -> str:
+    """Devnet key i (1..10): 0x00..0i."""
+    return "0x" + f"{i:064x}"
+
+
+def sel(sig: str) -> bytes:
+    return keccak(text=sig)[:4]
+
+
+CREATED = "0x" + keccak(text="SubscriptionCreated(uint32)").hex()
+FULFILLED = "0x" + keccak(text="SubscriptionFulfilled(uint32,address)").hex()
+REQUEST = "requestCompute(string,bytes,uint16,address,uint256,address,address)"
+
+
+class RPCError(RuntimeError):
+    pass
+
+
+class RPC:
+    """A small JSON-RPC client over one keep-alive connection (one per thread)."""
+
+    def __init__(self, url: str, timeout: float = 120):
+        host, port = url.split("//", 1)[1].rstrip("/").split(":")
+        self.host, self.port, self.timeout = host, int(port), timeout
+        self.local = threading.local()
+        self.i = 0
+
+    def _post(self, payload):
+        c = getattr(self.local, "c", None)
+        for attempt in (0, 1):
+            if c is None:
+                c = self.local.c = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            try:
+                c.request("POST", "/", json.dumps(payload), {"Content-Type": "application/json"})
+                return json.loads(c.getresponse().read())
+            except (http.client.HTTPException, ConnectionError, OSError):
+                c.close()
+                c = self.local.c = None
+                if attempt:
+                    raise
+
+    def __call__(self, method, *params):
+        self.i += 1
+        r = self._post({"jsonrpc": "2.0", "id": self.i, "method": method, "params": list(params)})
+        if "error" in r:
+            raise RPCError(f"{method}: {r['error']}")
+        return r["result"]
+
+    def batch(self, calls):
+        """[(method, params)] -> [{"result"} or {"error"}] in order."""
+        if not calls:
+            return []
+        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in enumerate(calls)]
+        out = self._post(payload)
+        return sorted(out, key=lambda r: r["id"])
+
+    def block_number(self) -> int:
+        return int(self("eth_blockNumber"), 16)
+
+    def receipt(self, h, timeout=60, poll=0.05):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self("eth_getTransactionReceipt", h)
+            if r:
+                if r["status"] != "0x1":
+                    raise RPCError(f"transaction {h} reverted")
+                return r
+            time.sleep(poll)
+        raise RPCError(f"transaction {h} not mined within {timeout} s")
+
+
+class Signer:
+    """Signs type-2 transactions from one devnet key with locally tracked nonces."""
+
+    def __init__(self, rpc: RPC, chain_id: int, index: int):
+        self.rpc, self.chain_id = rpc, chain_id
+        self.key = key(index)
+        self.address = Account.from_key(self.key).address
+        self.nonce = int(rpc("eth_getTransactionCount", self.address, "pending"), 16)
+
+    def sign(self, to, data: bytes, gas: int) -> str:
+        t = {"type": 2, "chainId": self.chain_id, "nonce": self.nonce, "value": 0, "data": "0x" + data.hex(),
+             "gas": gas, "maxFeePerGas": 500 * 10**9, "maxPriorityFeePerGas": 10**9}
+        if to:
+            t["to"] = to
+        self.nonce += 1
+        return "0x" + Account.sign_transaction(t, self.key).raw_transaction.hex()
+
+    def send(self, to, data: bytes, gas: int) -> dict:
+        return self.rpc.receipt(send_raws(self.rpc, [self.sign(to, data, gas)])[0])
+
+
+def send_raws(rpc: RPC, raws: list[str], chunk: int = 50) -> list[str]:
+    """Sends signed transactions in JSON-RPC batches, in order; when the pending block is full
+    ("exceeds block gas limit") waits for the next block and goes on from there. Returns hashes."""
+    hashes: list[str] = []
+    i = 0
+    while i < len(raws):
+        part = raws[i:i + chunk]
+        replies = rpc.batch([("eth_sendRawTransaction", [r]) for r in part])
+        ok = 0
+        for r, raw in zip(replies, part):
+            if "result" in r:
+                hashes.append(r["result"])
+            elif "already known" in r["error"]["message"]:
+                hashes.append("0x" + keccak(bytes.fromhex(raw[2:])).hex())
+            elif "exceeds block gas limit" in r["error"]["message"]:
+                break
+            else:
+                raise RPCError(f"eth_sendRawTransaction: {r['error']}")
+            ok += 1
+        i += ok
+        if ok < len(part):  # block full: wait for the next one
+            n = rpc.block_number()
+            while rpc.block_number() == n:
+                time.sleep(0.02)
+    return hashes
+
+
+def request_data(container: str, inputs: bytes) -> bytes:
+    return sel(REQUEST) + encode(["string", "bytes", "uint16", "address", "uint256", "address", "address"],
+                                 [container, inputs, 1, ZERO, 0, ZERO, ZERO])
+
+
+def deliver_data(sid: int, inputs: bytes, output: bytes) -> bytes:
+    return sel("deliverCompute(uint32,uint32,bytes,bytes,bytes,address)") + encode(
+        ["uint32", "uint32", "bytes", "bytes", "bytes", "address"], [sid, 1, inputs, output, b"", ZERO])
+
+
+def created_id(receipt: dict, coordinator: str) -> int:
+    for log in receipt["logs"]:
+        if log["address"].lower() == coordinator.lower() and log["topics"][0] == CREATED:
+            return int(log["topics"][1], 16)
+    raise RPCError("no SubscriptionCreated in the receipt")
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+# ---------------------------------------------------------------------------- processes
+
+class Devnet:
+    def __init__(self, workdir: str, block_time: float | None):
+        args = [sys.executable, "-m", "devnet", "--port", "0", "--deploy"]
+        if block_time:
+            args += ["--block-time", str(block_time)]
+        self.log = open(os.path.join(workdir, "devnet.log"), "w")
+        self.p = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.p.stdout.readline()
+        if not line.startswith("DEVNET READY "):
+            raise SystemExit(f"devnet did not start: {line!r} (see {self.log.name})")
+        self.info = json.loads(line[len("DEVNET READY "):])
+        self.url = self.info["rpc"]
+        self.addresses = self.info["addresses"]
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+
+
+class Node:
+    def __init__(self, bin_dir: str, workdir: str, name: str, rpc_url: str, registry: str, key_index: int,
+                 container: str = "hello-world"):
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir)
+        self.data_dir = os.path.join(self.dir, "var")
+        self.port = free_port()
+        hello = {"id": container, "command": os.path.join(bin_dir, "infernet-hello-world"), "port": free_port()}
+        config = {
+            "server": {"port": self.port, "bind_address": "127.0.0.1", "rate_limit": {"num_requests": 100000, "period": 60}},
+            "containers": [hello],
+            "chain": {"enabled": True, "rpc_url": rpc_url, "registry_address": registry, "trail_head_blocks": 0,
+                      "wallet": {"private_key": key(key_index)},
+                      "snapshot_sync": {"sleep": 0, "sync_period": 0.1}},
+            "node": {"data_dir": self.data_dir},
+        }
+        self.config_path = os.path.join(self.dir, "config.json")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f, indent=2)
+        self.log_path = os.path.join(self.dir, "node.log")
+        self.log = open(self.log_path, "w")
+        env = dict(os.environ, INFERNET_BIN_DIR=bin_dir)
+        self.started = time.monotonic()
+        self.p = subprocess.Popen([os.path.join(bin_dir, "infernet-node"), "--config", self.config_path],
+                                  stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+    def wait_healthy(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.p.poll() is not None:
+                raise SystemExit(f"node exited with {self.p.returncode}:\n{self.tail()}")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                c.request("GET", "/health")
+                if c.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"node not healthy within {timeout} s:\n{self.tail()}")
+
+    def tail(self, n=4000) -> str:
+        try:
+            return open(self.log_path, errors="replace").read()[-n:]
+        except OSError:
+            return ""
+
+    def next_id(self) -> int:
+        path = os.path.join(self.data_dir, "chain.sqlite")
+        if not os.path.exists(path):
+            return 0
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+            try:
+                row = db.execute("SELECT next_id FROM sync_progress WHERE singleton = 1").fetchone()
+                return row[0] if row else 0
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return 0
+
+    def stored(self) -> int:
+        db = sqlite3.connect(f"file:{os.path.join(self.data_dir, 'chain.sqlite')}?mode=ro", uri=True, timeout=5)
+        try:
+            return db.execute("SELECT COUNT(*) FROM subscriptions").fetchone()[0]
+        finally:
+            db.close()
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.p.pid, 9)
+                self.p.wait()
+
+
+class CountingProxy:
+    """HTTP JSON-RPC proxy that forwards to the devnet and counts calls (each batch item counts)."""
+
+    def __init__(self, target: str):
+        host, port = target.split("//", 1)[1].rstrip("/").split(":")
+        proxy = self
+        self.calls: Counter = Counter()
+        self.requests = 0
+        self.first = None
+        self.lock = threading.Lock()
+        local = threading.local()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                try:
+                    msg = json.loads(body)
+                    items = msg if isinstance(msg, list) else [msg]
+                    methods = [m.get("method", "?") if isinstance(m, dict) else "?" for m in items]
+                except ValueError:
+                    methods = ["?"]
+                with proxy.lock:
+                    proxy.requests += 1
+                    proxy.calls.update(methods)
+                    if proxy.first is None:
+                        proxy.first = time.monotonic()
+                for attempt in (0, 1):
+                    c = getattr(local, "c", None) or http.client.HTTPConnection(host, int(port), timeout=120)
+                    local.c = c
+                    try:
+                        c.request("POST", "/", body, {"Content-Type": "application/json"})
+                        r = c.getresponse()
+                        data, status = r.read(), r.status
+                        break
+                    except (http.client.HTTPException, OSError):
+                        c.close()
+                        local.c = None
+                        if attempt:
+                            self.send_error(502)
+                            return
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def reset(self):
+        with self.lock:
+            self.calls.clear()
+            self.requests = 0
+            self.first = None
+
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.calls.values())
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# ---------------------------------------------------------------------------- measures
+
+class Fulfilments:
+    """Polls SubscriptionFulfilled logs; remembers first-seen time and block per id."""
+
+    def __init__(self, rpc: RPC, coordinator: str, from_block: int):
+        self.rpc, self.coordinator, self.next_block = rpc, coordinator, from_block
+        self.seen: dict[int, tuple[int, float, str]] = {}  # id -> (block, seen at, tx hash)
+
+    def poll(self):
+        head = self.rpc.block_number()
+        if head < self.next_block:
+            return
+        logs = self.rpc("eth_getLogs", {"address": self.coordinator, "topics": [FULFILLED],
+                                        "fromBlock": hex(self.next_block), "toBlock": hex(head)})
+        now = time.monotonic()
+        for log in logs:
+            sid = int(log["topics"][1], 16)
+            self.seen.setdefault(sid, (int(log["blockNumber"], 16), now, log["transactionHash"]))
+        self.next_block = head + 1
+
+
+def wait_mined(rpc: RPC, h: str, poll=0.02):
+    r = rpc.receipt(h, poll=poll)
+    return r, time.monotonic()
+
+
+def latency_run(rpc, signer, addresses, container, n, deliverer=None, timeout=60):
+    """n sequential requests; deliverer (a Signer) delivers itself (baseline), else the node does."""
+    consumer, coordinator = addresses["callbackConsumer"], addresses["coordinator"]
+    blocks, secs = [], []
+    for i in range(n):
+        inputs = f"latency {i}".encode()
+        h = send_raws(rpc, [signer.sign(consumer, request_data(container, inputs), 300_000)])[0]
+        r, t_req = wait_mined(rpc, h)
+        sid, req_block = created_id(r, coordinator), int(r["blockNumber"], 16)
+        if deliverer is not None:
+            send_raws(rpc, [deliverer.sign(coordinator, deliver_data(sid, inputs, b"o" * 160), 450_000)])
+        f = Fulfilments(rpc, coordinator, req_block)
+        deadline = time.monotonic() + timeout
+        while sid not in f.seen:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"latency: subscription {sid} not fulfilled within {timeout} s")
+            time.sleep(0.02)
+            f.poll()
+        block, t_ful, _ = f.seen[sid]
+        blocks.append(block - req_block)
+        secs.append(t_ful - t_req)
+    return blocks, secs
+
+
+def throughput_run(rpc, signer, addresses, container, m, deliverer=None, timeout=None, label=""):
+    """m requests sent as fast as the devnet takes them (batches); returns figures of the deliveries."""
+    consumer, coordinator = addresses["callbackConsumer"], addresses["coordinator"]
+    raws = [signer.sign(consumer, request_data(container, f"throughput {i}".encode()), 300_000) for i in range(m)]
+    start_block = rpc.block_number() + 1
+    sent: dict = {}
+    errors = []
+
+    def sender():
+        try:
+            t = time.monotonic()
+            sent["hashes"] = send_raws(rpc, raws)
+            sent["seconds"] = time.monotonic() - t
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    th = threading.Thread(target=sender, daemon=True)
+    t0 = time.monotonic()
+    th.start()
+    fulfil = Fulfilments(rpc, coordinator, start_block)
+    ids: dict[int, tuple[int, float]] = {}  # request id -> (block, seen)
+    delivered: set[int] = set()
+    next_block = start_block
+    timeout = timeout or max(300, 2 * m)
+    deadline = t0 + timeout
+    while True:
+        if errors:
+            raise errors[0]
+        head = rpc.block_number()
+        if head >= next_block:  # new request blocks: note their ids (and deliver, for the baseline)
+            logs = rpc("eth_getLogs", {"address": coordinator, "topics": [CREATED],
+                                       "fromBlock": hex(next_block), "toBlock": hex(head)})
+            now = time.monotonic()
+            new = []
+            for log in logs:
+                sid = int(log["topics"][1], 16)
+                if sid not in ids:
+                    ids[sid] = (int(log["blockNumber"], 16), now)
+                    new.append(sid)
+            next_block = head + 1
+            if deliverer is not None and new:
+                send_raws(rpc, [deliverer.sign(coordinator, deliver_data(s, b"x" * 14, b"o" * 160), 450_000) for s in new])
+                delivered.update(new)
+        fulfil.poll()
+        done = [s for s in ids if s in fulfil.seen]
+        if len(ids) >= m and len(done) >= m:
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"throughput{label}: {len(done)}/{m} delivered within {timeout} s")
+        time.sleep(0.05)
+    th.join()
+    first_req = min(v[1] for v in ids.values())
+    first_block = min(v[0] for v in ids.values())
+    last_req_block = max(v[0] for v in ids.values())
+    last = max(fulfil.seen[s][1] for s in ids)
+    last_block = max(fulfil.seen[s][0] for s in ids)
+    # gas per delivery: the receipts of the delivery transactions
+    hashes = sorted({fulfil.seen[s][2] for s in ids})
+    gas = []
+    for i in range(0, len(hashes), 100):
+        gas += [int(r["result"]["gasUsed"], 16) for r in rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes[i:i + 100]])]
+    req_gas = []
+    hs = sent["hashes"]
+    for i in range(0, len(hs), 100):
+        req_gas += [int(r["result"]["gasUsed"], 16) for r in rpc.batch([("eth_getTransactionReceipt", [h]) for h in hs[i:i + 100]])]
+    return {
+        "requests": m,
+        "request_blocks": last_req_block - first_block + 1,
+        "requests_per_s": m / sent["seconds"],
+        "request_gas": statistics.mean(req_gas),
+        "seconds": last - first_req,
+        "deliveries_per_s": m / max(last - first_req, 1e-9),
+        "blocks": last_block - first_block + 1,
+        "delivery_gas": statistics.mean(gas),
+        "delivery_txs": len(hashes),
+    }
+
+
+def bulk_create(rpc, signer, addresses, total, container="bench-sync-unserved", per_tx=220):
+    art = json.load(open(os.path.join(ROOT, "contracts", "abi", "BulkSubscriber.json")))
+    r = signer.send(None, bytes.fromhex(art["bytecode"][2:]) + encode(["address"], [addresses["coordinator"]]), 3_000_000)
+    bulk = r["contractAddress"]
+    f = sel("createMany(string,uint256,uint32,uint32)")
+    left = total
+    while left > 0:
+        n = min(per_tx, left)
+        # 128k gas each (cold storage writes of the Subscription struct)
+        h = send_raws(rpc, [signer.sign(bulk, f + encode(["string", "uint256", "uint32", "uint32"], [container, n, 1, 0]),
+                                        min(29_500_000, 140_000 * n + 100_000))])[0]
+        rpc.receipt(h, timeout=120, poll=0.1)
+        left -= n
+
+
+def coordinator_next_id(rpc, coordinator) -> int:
+    return int(rpc("eth_call", {"to": coordinator, "data": "0x" + sel("id()").hex()}, "latest"), 16)
+
+
+def reader_baseline(rpc, reader, next_id, batch=500):
+    """What reading every subscription costs the devnet: Reader batches of `batch`, sequential."""
+    t = time.monotonic()
+    calls = 0
+    start = 1
+    while start < next_id:
+        end = min(next_id, start + batch)
+        out = rpc("eth_call", {"to": reader, "data": "0x" + (sel("readSubscriptionBatch(uint32,uint32)") +
+                                                              encode(["uint32", "uint32"], [start, end])).hex()}, "latest")
+        calls += 1
+        assert len(out) > 2
+        start = end
+    return time.monotonic() - t, calls
+
+
+# ---------------------------------------------------------------------------- main
+
+def default_bin() -> str:
+    try:
+        return subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SystemExit(f"cannot find the release binaries ({e}); pass --bin DIR")
+
+
+def fmt_lat(blocks, secs):
+    return (f"median {statistics.median(blocks):g} blocks / {statistics.median(secs):.2f} s, "
+            f"max {max(blocks)} blocks / {max(secs):.2f} s")
+
+
+def fmt_tp(r):
+    return (f"{r['deliveries_per_s']:.2f} deliveries/s ({r['seconds']:.1f} s, {r['blocks']} blocks; "
+            f"{r['delivery_gas']:,.0f} gas per delivery); requests went in at {r['requests_per_s']:.1f} tx/s "
+            f"({r['request_gas']:,.0f} gas, {r['request_blocks']} blocks)")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m devnet.node_bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", help="directory with infernet-node and its workers (default: the release build)")
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test): 2 latency / 10 throughput / 100 sync")
+    ap.add_argument("--latency", type=int, help="sequential requests (default 10)")
+    ap.add_argument("--requests", type=int, help="throughput requests (default 500)")
+    ap.add_argument("--subscriptions", type=int, help="subscriptions to snapshot-sync (default 10000)")
+    ap.add_argument("--block-time", type=float, default=1.0, help="devnet block time, seconds (default 1)")
+    ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs)")
+    a = ap.parse_args(argv)
+    n = a.latency or (2 if a.quick else 10)
+    m = a.requests or (10 if a.quick else 500)
+    s = a.subscriptions or (100 if a.quick else 10_000)
+    bin_dir = os.path.abspath(a.bin or default_bin())
+    for exe in ("infernet-node", "infernet-chain", "infernet-hello-world"):
+        if not os.access(os.path.join(bin_dir, exe), os.X_OK):
+            raise SystemExit(f"{bin_dir}/{exe} not found: build first (swift build -c release) or pass --bin DIR")
+
+    work = tempfile.mkdtemp(prefix="node-bench-")
+    figures: dict = {"bin": bin_dir, "block_time": a.block_time}
+    procs = []
+    node = None
+
+    def say(msg):
+        print(msg, flush=True)
+
+    try:
+        say(f"node bench: binaries {bin_dir}; devnet block time {a.block_time:g} s; work dir {work}")
+        devnet = Devnet(work, a.block_time)
+        procs.append(devnet)
+        rpc = RPC(devnet.url)
+        addr = devnet.addresses
+        cid = devnet.info["chainId"]
+        requester, base_requester, base_deliverer, bulk_key = (Signer(rpc, cid, i) for i in (3, 6, 4, 5))
+
+        # ---- baselines a, b: a minimal Python deliverer, container the node does not serve
+        say(f"[a] latency baseline: {n} requests delivered by a Python deliverer ...")
+        bb, bs = latency_run(rpc, base_requester, addr, "bench-baseline", n, deliverer=base_deliverer)
+        figures["latency_baseline"] = {"blocks": bb, "seconds": bs}
+        say(f"    baseline: {fmt_lat(bb, bs)}")
+        say(f"[b] throughput baseline: {m} requests delivered by a Python deliverer ...")
+        tb = throughput_run(rpc, base_requester, addr, "bench-baseline", m, deliverer=base_deliverer, label=" baseline")
+        figures["throughput_baseline"] = tb
+        say(f"    baseline: {fmt_tp(tb)}")
+
+        # ---- the node: a, b
+        say("starting the node ...")
+        node = Node(bin_dir, work, "node", devnet.url, addr["registry"], 2)
+        procs.append(node)
+        node.wait_healthy()
+        # first sync done (the baseline subscriptions are stored) before measuring
+        target = coordinator_next_id(rpc, addr["coordinator"])
+        deadline = time.monotonic() + 60
+        while node.next_id() < target and time.monotonic() < deadline:
+            time.sleep(0.1)
+        say(f"[a] latency: {n} sequential requests to the node ...")
+        lb, ls = latency_run(rpc, requester, addr, "hello-world", n)
+        figures["latency"] = {"blocks": lb, "seconds": ls}
+        say(f"    node: {fmt_lat(lb, ls)}")
+        say(f"[b] throughput: {m} requests to the node ...")
+        tn = throughput_run(rpc, requester, addr, "hello-world", m, label=" (node)")
+        figures["throughput"] = tn
+        say(f"    node: {fmt_tp(tn)}")
+        node.stop()
+        procs.remove(node)
+
+        # ---- c: snapshot sync
+        say(f"[c] creating {s} subscriptions (BulkSubscriber, ~220 per transaction) ...")
+        t = time.monotonic()
+        bulk_create(rpc, bulk_key, addr, s)
+        total = coordinator_next_id(rpc, addr["coordinator"]) - 1
+        say(f"    created in {time.monotonic() - t:.1f} s; the Coordinator now holds {total} subscriptions")
+        proxy = CountingProxy(devnet.url)
+        base_rpc = RPC(proxy.url)
+        bsec, bcalls = reader_baseline(base_rpc, addr["reader"], total + 1)
+        base_calls = proxy.total()
+        figures["sync_baseline"] = {"subscriptions": total, "seconds": bsec, "rpc_calls": base_calls}
+        say(f"    baseline (Python reader): {bsec:.2f} s, {base_calls} RPC calls")
+        proxy.reset()
+        say("[c] snapshot sync: a fresh node through a counting RPC proxy ...")
+        node = Node(bin_dir, work, "sync-node", proxy.url, addr["registry"], 7)
+        procs.append(node)
+        deadline = time.monotonic() + max(120, total / 20)
+        while node.next_id() < total + 1:
+            if node.p.poll() is not None:
+                raise SystemExit(f"node exited with {node.p.returncode}:\n{node.tail()}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"sync: next_id {node.next_id()} of {total + 1} at the deadline:\n{node.tail()}")
+            time.sleep(0.02)
+        done = time.monotonic()
+        calls = dict(proxy.calls)
+        ncalls = proxy.total()
+        stored = node.stored()
+        figures["sync"] = {"subscriptions": total, "stored": stored, "seconds_from_launch": done - node.started,
+                           "seconds_from_first_rpc": done - (proxy.first or node.started), "rpc_calls": ncalls,
+                           "rpc_requests": proxy.requests, "calls_by_method": calls}
+        node.stop()
+        procs.remove(node)
+        proxy.stop()
+    except BaseException:
+        if node is not None and node in procs:
+            print("---- node log (tail) ----\n" + node.tail(), file=sys.stderr)
+        raise
+    finally:
+        for p in reversed(procs):
+            p.stop()
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    # ---- report
+    say("")
+    say("== results (node vs baseline, same devnet, same run)")
+    say(f"a. latency, {n} sequential requests, block time {a.block_time:g} s (request block -> SubscriptionFulfilled block):")
+    say(f"   node:     {fmt_lat(lb, ls)}")
+    say(f"   baseline: {fmt_lat(bb, bs)}  (Python deliverer, sends deliverCompute on seeing the request mined)")
+    say(f"b. throughput, {m} requests (first request mined -> last fulfilment mined):")
+    for name, r in (("node", tn), ("baseline", tb)):
+        say(f"   {name + ':':9s} {fmt_tp(r)}")
+    sy, sb = figures["sync"], figures["sync_baseline"]
+    say(f"c. snapshot sync of {sy['subscriptions']} subscriptions (fresh node, sleep 0, batch_size 500):")
+    say(f"   node:     {sy['seconds_from_launch']:.2f} s from launch ({sy['seconds_from_first_rpc']:.2f} s from its first RPC call), "
+        f"{sy['subscriptions'] / sy['seconds_from_launch']:,.0f} subscriptions/s; {sy['rpc_calls']} RPC calls "
+        f"({sy['rpc_calls'] * 1000 / sy['subscriptions']:.1f} per 1,000 subscriptions) in {sy['rpc_requests']} HTTP requests; "
+        f"{sy['stored']} rows stored")
+    say(f"   by method: {json.dumps(sy['calls_by_method'], sort_keys=True)}")
+    say(f"   baseline: {sb['seconds']:.2f} s, {sb['subscriptions'] / sb['seconds']:,.0f} subscriptions/s; "
+        f"{sb['rpc_calls']} RPC calls ({sb['rpc_calls'] * 1000 / sb['subscriptions']:.1f} per 1,000)  "
+        "(Python: Reader.readSubscriptionBatch of 500, sequential)")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(figures, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
