@@ -53,6 +53,7 @@ final class SubscriptionSyncDevnetTests: DevnetTestCase {
         settings.trailHeadBlocks = 0   // automine: every transaction is its own block
         settings.batchSize = 2
         settings.sleepBetweenBatches = .zero
+        settings.refreshInterval = .zero
         var firstIDs: [UInt32] = []
         do {
             let store = try ChainStore(path: path)

@@ -55,6 +55,7 @@ final class SubscriptionSyncTests: XCTestCase {
         settings.trailHeadBlocks = trail
         settings.startingSubID = start
         settings.sleepBetweenBatches = .zero
+        settings.refreshInterval = .zero
         return settings
     }
 

@@ -33,8 +33,9 @@ public actor ChainNode {
         let rpc = JSONRPCClient(urls: [config.chain.rpcURL] + config.chain.extraRPCURLs)
         guard let (store, addresses) = await open(rpc: rpc) else { return }
         self.store = store
+        let lookup = ContainerSetLookup(containerIDs: config.containers.map(\.id), maxChainLength: config.node.maxChainLength)
         let sync = SubscriptionSync(source: ChainSubscriptionSource(rpc: rpc, addresses: addresses), store: store,
-                                    settings: SyncSettings(chain: config.chain), logger: logger)
+                                    settings: SyncSettings(chain: config.chain), lookup: lookup, logger: logger)
         guard let scheduler = makeScheduler(rpc: rpc, addresses: addresses, store: store) else {
             await sync.run()
             return

@@ -97,12 +97,15 @@ public struct DeliveryPipeline: Sendable {
         }
     }
 
-    /// `eth_call` from the node; the gas limit to send with (estimate + 25 %, at most
-    /// `max_gas_limit`). A revert named in `allowed_sim_errors` is sent anyway with `max_gas_limit`.
+    /// Simulates the delivery from the node with `eth_estimateGas` (a revert answers with the
+    /// same revert data `eth_call` would give, and a success gives the gas in the same call);
+    /// returns the gas limit to send with: the estimate + 25 %, at most `max_gas_limit`. A revert
+    /// named in `allowed_sim_errors` is sent anyway with `max_gas_limit`.
     private func simulate(_ calldata: Data) async throws -> UInt64 {
         let call = CallRequest(from: chain.node, to: chain.addresses.coordinator, data: calldata)
         do {
-            _ = try await chain.rpc.call(call, block: .latest)
+            let estimate = try await chain.rpc.estimateGas(call)
+            return min(chain.maxGasLimit, estimate + estimate / 4)
         } catch let error as RPCError {
             guard let reason = error.revertReason else { throw error }
             if let name = reason.customErrorName, chain.allowedSimulationErrors.contains(name) {
@@ -111,8 +114,6 @@ public struct DeliveryPipeline: Sendable {
             }
             throw DeliveryError.simulationReverted(reason.description, retryable: reason.customErrorName == nil)
         }
-        guard let estimate = try? await chain.rpc.estimateGas(call) else { return chain.maxGasLimit }
-        return min(chain.maxGasLimit, estimate + estimate / 4)
     }
 }
 

@@ -19,6 +19,8 @@ public actor DeliveryScheduler {
     /// Failed deliveries wait before their next attempt (2 s, 4 s, …), in memory only: after a
     /// restart they are simply tried again.
     private var retryNotBefore: [IntervalKey: ContinuousClock.Instant] = [:]
+    /// Pairs whose record is final (delivered, failed, skipped), so each tick need not read them.
+    private var settled: Set<IntervalKey> = []
     private let extensions: [any DeliveryExtension]
 
     public init(pipeline: DeliveryPipeline, store: ChainStore, concurrency: Int, tickInterval: Duration = .milliseconds(250),
@@ -77,12 +79,13 @@ public actor DeliveryScheduler {
         let byID = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let now = ContinuousClock.now
         var candidates = Schedule.candidates(subscriptions, at: timestamp, lookup: lookup).filter {
-            !inFlight.contains($0) && retryNotBefore[$0].map { $0 <= now } ?? true
+            !inFlight.contains($0) && !settled.contains($0) && retryNotBefore[$0].map { $0 <= now } ?? true
         }
         guard !candidates.isEmpty else { return }
         let records = try await store.deliveryRecords(candidates)
         candidates = candidates.filter { key in
             guard let record = records[key] else { return true }
+            if [.delivered, .failed, .skipped].contains(record.status) { settled.insert(key) }
             return record.status == .pending && record.attempts < Self.maxAttempts
         }
         guard !candidates.isEmpty else { return }

@@ -17,6 +17,10 @@ public struct SyncSettings: Sendable, Equatable {
     public var syncPeriod: Duration = .milliseconds(500)
     /// How often a long sync logs its progress.
     public var progressLogInterval: Duration = .seconds(5)
+    /// How often known live subscriptions are re-read to notice cancellations (new ids are
+    /// polled every `syncPeriod`). A delivery to a cancelled subscription fails its simulation
+    /// anyway, so this only saves work.
+    public var refreshInterval: Duration = .seconds(5)
 
     public init() {}
 
@@ -58,12 +62,18 @@ public actor SubscriptionSync {
     public let settings: SyncSettings
     private let logger: Logger
     public private(set) var batchSize: AdaptiveBatchSize
+    /// Which subscriptions are worth re-reading: those this node serves (nil: all of them).
+    private let lookup: ContainerSetLookup?
+    private var lastRefresh: ContinuousClock.Instant?
 
-    public init(source: any SubscriptionSource, store: ChainStore, settings: SyncSettings,
+    /// - Parameter lookup: the container chains this node serves; subscriptions for other
+    ///   chains are stored once and never re-read.
+    public init(source: any SubscriptionSource, store: ChainStore, settings: SyncSettings, lookup: ContainerSetLookup? = nil,
                 logger: Logger = Logger(label: "infernet.chain.sync")) {
         self.source = source
         self.store = store
         self.settings = settings
+        self.lookup = lookup
         self.logger = logger
         batchSize = AdaptiveBatchSize(maximum: settings.batchSize)
     }
@@ -79,7 +89,10 @@ public actor SubscriptionSync {
         let saved = try await store.progress()
         let firstNew = saved?.nextID ?? max(1, settings.startingSubID)
         try await readNew(from: firstNew, report: &report)
-        try await refreshKnown(below: firstNew, report: &report)
+        if lastRefresh.map({ ContinuousClock.now - $0 >= settings.refreshInterval }) ?? true {
+            try await refreshKnown(below: firstNew, report: &report)
+            lastRefresh = .now
+        }
         if report.newSubscriptions > 0 || report.changed > 0 {
             logger.info("subscription sync", metadata: [
                 "block": "\(report.block)", "next_id": "\(report.nextID)", "new": "\(report.newSubscriptions)",
@@ -162,11 +175,14 @@ public actor SubscriptionSync {
 
     // MARK: Known subscriptions
 
-    /// Re-reads stored subscriptions with ids below `limit` that may still become due, in
-    /// Reader ranges no wider than the batch size, and stores those that changed.
+    /// Re-reads stored subscriptions with ids below `limit` that may still become due for this
+    /// node (served, not finished, not a one-shot request it has already settled), in Reader
+    /// ranges no wider than the batch size, and stores those that changed.
     private func refreshKnown(below limit: UInt32, report: inout SyncReport) async throws {
+        let settled = try await store.settledCallbackIDs()
         let live = try await store.activeSubscriptions().filter {
-            $0.id < limit && !Schedule.isFinished($0.subscription, at: report.timestamp)
+            $0.id < limit && !Schedule.isFinished($0.subscription, at: report.timestamp) && !settled.contains($0.id)
+                && (lookup?.serves($0.subscription.containerID) ?? true)
         }
         var index = 0
         while index < live.count {

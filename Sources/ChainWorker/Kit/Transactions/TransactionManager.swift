@@ -64,6 +64,8 @@ public actor TransactionManager {
     private let logger: Logger
     private var chainID: UInt64?
     private var nextNonce: UInt64 = 0
+    /// Fees read at one head serve every transaction sent at that head.
+    private var feeCache: (head: UInt64, fees: FeePolicy.Fees)?
     private var sendingBusy = false
     private var sendingWaiters: [CheckedContinuation<Void, Never>] = []
     private var waiters: [UInt64: [CheckedContinuation<TransactionRecord, any Error>]] = [:]
@@ -109,7 +111,7 @@ public actor TransactionManager {
 
     private func sendSerially(_ intent: TransactionIntent, head: UInt64) async throws -> TransactionRecord {
         if chainID == nil { try await start() }
-        let fees = try await currentFees()
+        let fees = try await currentFees(head: head)
         var record = try sign(intent, nonce: nextNonce, fees: fees, head: head, attempts: 1)
         try await store.insert(record, signer: address)
         nextNonce += 1
@@ -203,7 +205,7 @@ public actor TransactionManager {
     }
 
     private func bump(_ record: TransactionRecord, head: UInt64) async throws -> TransactionEvent? {
-        let current = try await currentFees()
+        let current = try await currentFees(head: head)
         guard let fees = settings.fees.bumped(record.fees, current: current) else {
             // At the fee ceiling: keep the transaction as it is and make sure the chain has it.
             var waiting = record
@@ -251,10 +253,13 @@ public actor TransactionManager {
 
     // MARK: Helpers
 
-    private func currentFees() async throws -> FeePolicy.Fees {
+    private func currentFees(head: UInt64) async throws -> FeePolicy.Fees {
+        if let feeCache, feeCache.head == head, head != 0 { return feeCache.fees }
         let history = try await chain.feeHistory(blockCount: 5, newest: .latest, rewardPercentiles: [50])
         let tip = (try? await chain.maxPriorityFeePerGas()) ?? 1_000_000_000
-        return settings.fees.fees(history: history, suggestedTip: tip)
+        let fees = settings.fees.fees(history: history, suggestedTip: tip)
+        feeCache = (head, fees)
+        return fees
     }
 
     private func sign(_ intent: TransactionIntent, nonce: UInt64, fees: FeePolicy.Fees, head: UInt64,
