@@ -99,6 +99,16 @@ extension JSONRPCClient: ContractCaller {
         return result.isNull ? nil : try TransactionReceipt(rpc: result)
     }
 
+    /// Receipts of many transactions in one JSON-RPC batch (nil where pending or unknown).
+    public func transactionReceipts(_ hashes: [Data]) async throws -> [TransactionReceipt?] {
+        guard !hashes.isEmpty else { return [] }
+        let results = try await batch(hashes.map { (method: "eth_getTransactionReceipt", params: [.string($0.hexString)]) })
+        return try results.map { result in
+            let value = try result.get()
+            return value.isNull ? nil : try TransactionReceipt(rpc: value)
+        }
+    }
+
     public func logs(_ filter: LogFilter) async throws -> [Log] {
         let result = try await request("eth_getLogs", [filter.rpcValue])
         guard let items = result.arrayValue else { throw RPCError.invalidResponse("not an array", method: "eth_getLogs") }

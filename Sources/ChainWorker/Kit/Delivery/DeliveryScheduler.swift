@@ -65,7 +65,7 @@ public actor DeliveryScheduler {
         guard let block = try await rpc.block(.number(head)) else {
             throw RPCError.invalidResponse("head block \(head) not found", method: "eth_getBlockByNumber")
         }
-        for event in try await pipeline.transactions.poll(head: head) { try await apply(event) }
+        for event in try await pipeline.transactions.poll(head: head, headHash: block.hash) { try await apply(event) }
         for work in extensions { try await work.tick(head: head, timestamp: block.timestamp) }
         try await startDue(head: head, timestamp: block.timestamp)
     }

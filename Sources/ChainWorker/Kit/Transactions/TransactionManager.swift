@@ -11,6 +11,7 @@ public protocol TransactionChain: Sendable {
     func maxPriorityFeePerGas() async throws -> BigUInt
     func sendRawTransaction(_ raw: Data) async throws -> Data
     func transactionReceipt(_ hash: Data) async throws -> TransactionReceipt?
+    func transactionReceipts(_ hashes: [Data]) async throws -> [TransactionReceipt?]
     func block(_ tag: BlockTag) async throws -> Block?
 }
 
@@ -64,6 +65,14 @@ public actor TransactionManager {
     private let logger: Logger
     private var chainID: UInt64?
     private var nextNonce: UInt64 = 0
+    /// The head block hash of the last full poll: receipts, reorgs and bumps can only change
+    /// with a new head, so polls at the same head do nothing.
+    private var polledHeadHash: Data?
+    /// Per poll: receipts of pending transactions (one batch), canonical block hashes, the
+    /// account's mined nonce.
+    private var pollReceipts: [Data: TransactionReceipt] = [:]
+    private var pollBlockHashes: [UInt64: Data?] = [:]
+    private var pollMinedNonce: UInt64?
     /// Fees read at one head serve every transaction sent at that head.
     private var feeCache: (head: UInt64, fees: FeePolicy.Fees)?
     private var sendingBusy = false
@@ -159,16 +168,49 @@ public actor TransactionManager {
         return try await withCheckedThrowingContinuation { waiters[nonce, default: []].append($0) }
     }
 
-    /// Checks every open transaction against the chain at `head`; returns what changed.
-    public func poll(head: UInt64) async throws -> [TransactionEvent] {
+    /// Checks every open transaction against the chain at `head` (whose hash, when given, lets
+    /// a poll at an unchanged head return at once); returns what changed.
+    public func poll(head: UInt64, headHash: Data? = nil) async throws -> [TransactionEvent] {
+        if let headHash, headHash == polledHeadHash { return [] }
+        let open = try await store.openTransactions()
+        try await preparePoll(open)
         var events: [TransactionEvent] = []
-        for record in try await store.openTransactions() {
+        for record in open {
             if let event = try await check(record, head: head) {
                 events.append(event)
                 if event.kind != .bumped { resumeWaiters(event.record) }
             }
         }
+        polledHeadHash = headHash
         return events
+    }
+
+    private func preparePoll(_ open: [TransactionRecord]) async throws {
+        pollBlockHashes = [:]
+        pollMinedNonce = nil
+        let pending = open.filter { $0.status == .pending }.map(\.hash)
+        let receipts = try await chain.transactionReceipts(pending)
+        pollReceipts = Dictionary(zip(pending, receipts).compactMap { hash, receipt in receipt.map { (hash, $0) } },
+                                  uniquingKeysWith: { first, _ in first })
+    }
+
+    private func receipt(_ hash: Data, latest: Bool) async throws -> TransactionReceipt? {
+        if let receipt = pollReceipts[hash] { return receipt }
+        return latest ? nil : try await chain.transactionReceipt(hash)
+    }
+
+    private func canonicalHash(_ number: UInt64) async throws -> Data? {
+        if let cached = pollBlockHashes[number] { return cached }
+        let hash = try await chain.block(.number(number))?.hash
+        pollBlockHashes[number] = hash
+        return hash
+    }
+
+    private func minedNonce() async throws -> UInt64 {
+        if let pollMinedNonce { return pollMinedNonce }
+        let nonce = try await chain.transactionCount(address, block: .latest)
+        pollMinedNonce = nonce
+        return nonce
     }
 
     // MARK: Checking one transaction
@@ -183,8 +225,14 @@ public actor TransactionManager {
 
     private func checkPending(_ record: TransactionRecord, head: UInt64) async throws -> TransactionEvent? {
         var record = record
-        for hash in [record.hash] + (try await store.attemptHashes(nonce: record.nonce)).filter({ $0 != record.hash }) {
-            guard let receipt = try await chain.transactionReceipt(hash) else { continue }
+        // The latest attempt's receipt came in the poll's batch; earlier attempts (a bump's
+        // predecessor may be the one mined) are asked only once the nonce is used.
+        var hashes = [record.hash]
+        if try await minedNonce() > record.nonce {
+            hashes += (try await store.attemptHashes(nonce: record.nonce)).filter { $0 != record.hash }
+        }
+        for hash in hashes {
+            guard let receipt = try await receipt(hash, latest: hash == record.hash) else { continue }
             record.status = .mined
             record.hash = hash
             record.minedBlock = receipt.blockNumber
@@ -193,7 +241,7 @@ public actor TransactionManager {
             try await store.update(record)
             return TransactionEvent(kind: .mined, record: record)
         }
-        if try await chain.transactionCount(address, block: .latest) > record.nonce {
+        if try await minedNonce() > record.nonce {
             record.status = .dropped
             try await store.update(record, attemptNote: "nonce used by another transaction")
             logger.warning("transaction dropped: its nonce was used by another transaction of this account",
@@ -228,9 +276,9 @@ public actor TransactionManager {
 
     private func checkMined(_ record: TransactionRecord, head: UInt64) async throws -> TransactionEvent? {
         guard let minedBlock = record.minedBlock else { return nil }
-        let canonical = try await chain.block(.number(minedBlock))
+        let canonical = try await canonicalHash(minedBlock)
         var record = record
-        if canonical?.hash != record.minedBlockHash {
+        if canonical != record.minedBlockHash {
             // The block holding it was reorganised away: the signed transaction is still valid
             // (same nonce), so send it again.
             record.status = .pending
