@@ -106,7 +106,7 @@ async def through_http(port: int, model_id: str, seconds: float, clients: int) -
 def find_bin_dir(explicit: str | None) -> Path:
     import shutil
     if explicit or os.environ.get("INFERNET_BIN_DIR"):
-        found = Path(explicit or os.environ["INFERNET_BIN_DIR"])
+        found = Path(explicit or os.environ["INFERNET_BIN_DIR"]).resolve()  # the node runs from a temporary dir
     elif shutil.which("swift"):
         found = Path(subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True,
                                     text=True, check=True).stdout.strip())
