@@ -9,6 +9,7 @@ final class FakePaymentChain: PaymentChain, @unchecked Sendable {
     private var balances: [Pair: BigUInt] = [:]
     private var allowances: [Triple: BigUInt] = [:]
     private var transactions: [Data: MinedTransaction] = [:]
+    private var unsupported: Set<Pair> = []
     /// When set, every read fails with it.
     var failure: (any Error)?
     private(set) var validityQueries = 0
@@ -24,6 +25,8 @@ final class FakePaymentChain: PaymentChain, @unchecked Sendable {
         lock.withLock { allowances[Triple(wallet: wallet, spender: spender, token: token)] = amount }
     }
     func setTransaction(_ hash: Data, _ mined: MinedTransaction) { lock.withLock { transactions[hash] = mined } }
+    /// Verifiers support every token unless told otherwise.
+    func setUnsupported(verifier: Address, token: Address) { lock.withLock { _ = unsupported.insert(Pair(holder: verifier, token: token)) } }
 
     private func fail() throws { if let failure = lock.withLock({ self.failure }) { throw failure } }
 
@@ -48,6 +51,11 @@ final class FakePaymentChain: PaymentChain, @unchecked Sendable {
     func minedTransaction(_ hash: Data) async throws -> MinedTransaction? {
         try fail()
         return lock.withLock { transactions[hash] }
+    }
+
+    func isSupportedToken(verifier: Address, token: Address) async throws -> Bool {
+        try fail()
+        return lock.withLock { !unsupported.contains(Pair(holder: verifier, token: token)) }
     }
 }
 

@@ -102,6 +102,15 @@ final class PaymentCheckerTests: XCTestCase {
         XCTAssertTrue(keyless.reason?.contains("private_key") ?? false, "\(keyless)")
     }
 
+    func testVerifierMustSupportTheToken() async throws {
+        chain.setBalance(Fixture.nodeWallet, token: Fixture.token, 50)
+        chain.setUnsupported(verifier: Fixture.verifier, token: Fixture.token)
+        let refused = try await checker().check(Fixture.request(amount: "50", verifier: Fixture.verifier))
+        XCTAssertFalse(refused.accepted)
+        XCTAssertTrue(refused.reason?.contains("UnsupportedVerifierToken") ?? false, "\(refused)")
+        XCTAssertNil(refused.approval, "no collateral approval for a delivery that cannot succeed")
+    }
+
     func testChainFailureIsAnErrorNotARefusal() async {
         chain.failure = FakeRPCFailure()
         do throws(PaymentCheckError) {

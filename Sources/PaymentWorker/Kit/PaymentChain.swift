@@ -39,6 +39,8 @@ public protocol PaymentChain: Sendable {
     func allowance(wallet: Address, spender: Address, token: Address) async throws -> BigUInt
     /// The mined transaction, nil while it is pending or unknown.
     func minedTransaction(_ hash: Data) async throws -> MinedTransaction?
+    /// `verifier.isSupportedToken(token)`: the Coordinator reverts with UnsupportedVerifierToken otherwise.
+    func isSupportedToken(verifier: Address, token: Address) async throws -> Bool
 }
 
 /// `PaymentChain` over JSON-RPC. The WalletFactory is read from the Registry on first use (and
@@ -80,6 +82,15 @@ public final class RPCPaymentChain: PaymentChain {
                                 logs: receipt.logs.enumerated().map { offset, log in
             ReceiptLog(address: log.address, topics: log.topics, data: log.data, logIndex: log.logIndex ?? UInt64(offset))
         })
+    }
+
+    public func isSupportedToken(verifier: Address, token: Address) async throws -> Bool {
+        let function = try ABIFunction("isSupportedToken(address)", returns: "bool")
+        let result = try await rpc.call(CallRequest(to: verifier, data: try function.encodeCall([.address(token)])))
+        guard let value = try function.decodeOutput(result).first else {
+            throw ABICodingError.countMismatch(expected: 1, actual: 0)
+        }
+        return try value.boolValue()
     }
 
     /// ETH or ERC-20 balance (shared with the operator commands).

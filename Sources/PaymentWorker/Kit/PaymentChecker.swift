@@ -60,6 +60,10 @@ public struct PaymentChecker: Sendable {
                          + "from wallet \(need.consumerWallet), the subscription pays \(amount)")
         }
         guard need.needsCollateral else { return .init(accepted: true) }
+        guard try await chain.isSupportedToken(verifier: need.verifier, token: need.token) else {
+            return .init(accepted: false, reason: "verifier \(need.verifier) does not support token \(token) "
+                         + "(the delivery would revert with UnsupportedVerifierToken)")
+        }
 
         // With a verifier the Coordinator locks `amount` from the node's own Wallet, spent by the
         // node's EOA: the Wallet must hold it, and the EOA must be approved for it.
