@@ -17,7 +17,7 @@ import urllib.request
 from functools import lru_cache
 from pathlib import Path
 
-from svchelpers import ROOT, free_port
+from svchelpers import ROOT, free_port, http_request
 
 NODE_BINARIES = ("infernet-node", "infernet-gateway", "infernet-compute", "infernet-chain",
                  "infernet-payment")
@@ -119,18 +119,7 @@ def kill_group(proc: subprocess.Popen, grace: float = 10) -> None:
 
 def http_json(method: str, url: str, body: object | None = None,
               timeout: float = 30) -> tuple[int, object]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw)
-    except ValueError:
-        return status, raw.decode()
+    return http_request(method, url, None if body is None else json.dumps(body).encode(), timeout)
 
 
 class NodeProcess:

@@ -22,6 +22,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+
+def http_request(method: str, url: str, body: bytes | None = None,
+                 timeout: float = 30) -> tuple[int, object]:
+    """One HTTP exchange: (status, parsed JSON body, or its text when it is not JSON)."""
+    req = urllib.request.Request(url, data=body, method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode()
+
 class ServiceProcess:
     def __init__(self, module: str, env: dict[str, str], log_path: Path) -> None:
         self.port = free_port()
@@ -50,17 +66,7 @@ class ServiceProcess:
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 timeout: float = 30) -> tuple[int, object]:
-        req = urllib.request.Request(self.base + path, data=body, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw.decode()
+        return http_request(method, self.base + path, body, timeout)
 
     def post(self, payload: object, raw: bytes | None = None) -> tuple[int, object]:
         return self.request("POST", "/service_output",
