@@ -33,10 +33,10 @@ public actor ChainNode {
         let rpc = JSONRPCClient(urls: [config.chain.rpcURL] + config.chain.extraRPCURLs)
         guard let (store, addresses) = await open(rpc: rpc) else { return }
         self.store = store
-        let lookup = ContainerSetLookup(containerIDs: config.containers.map(\.id), maxChainLength: config.node.maxChainLength)
+        let lookup = ContainerSetLookup(config: config)
         let sync = SubscriptionSync(source: ChainSubscriptionSource(rpc: rpc, addresses: addresses), store: store,
                                     settings: SyncSettings(chain: config.chain), lookup: lookup, logger: logger)
-        guard let scheduler = makeScheduler(rpc: rpc, addresses: addresses, store: store) else {
+        guard let scheduler = makeScheduler(rpc: rpc, addresses: addresses, store: store, lookup: lookup) else {
             await sync.run()
             return
         }
@@ -71,14 +71,15 @@ public actor ChainNode {
         return nil
     }
 
-    private func makeScheduler(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, store: ChainStore) -> DeliveryScheduler? {
+    private func makeScheduler(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, store: ChainStore,
+                               lookup: ContainerSetLookup) -> DeliveryScheduler? {
         guard let key = try? PrivateKey(hex: config.chain.wallet.privateKey.value) else {
             logger.warning("no usable chain.wallet.private_key: subscriptions are synced but not delivered")
             return nil
         }
         let chain: ChainContext
         do {
-            chain = try ChainContext(rpc: rpc, addresses: addresses, node: key.address, config: config)
+            chain = try ChainContext(rpc: rpc, addresses: addresses, node: key.address, config: config, lookup: lookup)
         } catch {
             logger.error("deliveries disabled", metadata: ["error": "\(error)"])
             return nil

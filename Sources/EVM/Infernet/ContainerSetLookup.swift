@@ -1,4 +1,5 @@
 import Foundation
+import InfernetCore
 
 /// Recognises a subscription's `containerId` (a hash of a comma-joined container chain) among
 /// the chains this node can run: every ordered chain of distinct served ids, 1 to
@@ -31,4 +32,11 @@ public struct ContainerSetLookup: Sendable {
     public func serves(_ containerHash: Data) -> Bool { chains[containerHash] != nil }
 
     public var count: Int { chains.count }
+}
+
+extension ContainerSetLookup {
+    /// The chains a node config serves: its container ids, up to `node.max_chain_length` long.
+    public init(config: NodeConfig) {
+        self.init(containerIDs: config.containers.map(\.id), maxChainLength: config.node.maxChainLength)
+    }
 }

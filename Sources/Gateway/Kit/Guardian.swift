@@ -26,8 +26,7 @@ public struct Guardian: Sendable {
         }
         self.rules = rules
         self.chainEnabled = config.chain.enabled
-        self.containerSets = ContainerSetLookup(containerIDs: config.containers.map(\.id),
-                                                maxChainLength: config.node.maxChainLength)
+        self.containerSets = ContainerSetLookup(config: config)
         var delegateAddresses: [String: Set<String>] = [:]
         for container in config.containers where !container.allowedDelegateAddresses.isEmpty {
             // Written with or without 0x in config files; compared as lower-case 0x hex.

@@ -20,7 +20,9 @@ public struct ChainContext: Sendable {
     /// Seconds one compute run may take (the longest container timeout of a chain, summed).
     public let computeTimeout: Double
 
-    public init(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, node: Address, config: NodeConfig) throws {
+    /// `lookup` defaults to the config's chains; the node passes the one its sync already built.
+    public init(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, node: Address, config: NodeConfig,
+                lookup: ContainerSetLookup? = nil) throws {
         self.rpc = rpc
         self.addresses = addresses
         coordinator = CoordinatorContract(address: addresses.coordinator, caller: rpc)
@@ -34,7 +36,7 @@ public struct ChainContext: Sendable {
         }
         maxGasLimit = UInt64(max(21_000, config.chain.wallet.maxGasLimit))
         allowedSimulationErrors = Set(config.chain.wallet.allowedSimErrors)
-        lookup = ContainerSetLookup(containerIDs: config.containers.map(\.id), maxChainLength: config.node.maxChainLength)
+        self.lookup = lookup ?? ContainerSetLookup(config: config)
         computeTimeout = config.containers.map(\.timeout).reduce(0, +) + 5
     }
 }
