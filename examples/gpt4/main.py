@@ -1,0 +1,84 @@
+"""The "GPT-4 inference" tutorial, end to end: the closed-source-model service (infernet-css)
+run by infernet-node as a `command` container, calling OpenAI's chat completions API - here a
+local server that speaks its exact format (examples/common/llm_server.py), or the real API with
+--openai-base-url https://api.openai.com and $OPENAI_API_KEY. A job and a streamed job through
+the REST API, then PromptsGPT.promptGPT() on chain and the completion read back from the
+contract. Run: examples/gpt4/run.sh (see README.md)."""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from examples.common import ExampleError, Session, argument_parser, start_llm_server, step  # noqa: E402
+
+NAME = "gpt4"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argument_parser(__doc__)
+    ap.add_argument("--prompt", default="What is Infernet?", help="what PromptsGPT asks")
+    ap.add_argument("--model", default="gpt-4o", help="the OpenAI model (default gpt-4o)")
+    ap.add_argument("--openai-base-url", default="",
+                    help="a real OpenAI-compatible API (its key from $OPENAI_API_KEY); default: the local server")
+    args = ap.parse_args(argv)
+    with Session(NAME, args) as s:
+        if args.openai_base_url:
+            base_url = args.openai_base_url
+            key = os.environ.get("OPENAI_API_KEY", "")
+            if not key:
+                raise ExampleError("--openai-base-url needs $OPENAI_API_KEY")
+        else:
+            step("starting the local OpenAI-format server")
+            key = "sk-local-" + secrets.token_hex(16)   # a throwaway key the local server checks
+            base_url = start_llm_server(s, {"LOCAL_OPENAI_API_KEY": key})
+        s.start_chain()
+        step("deploying the consumer contract PromptsGPT.vy")
+        prompts = s.deploy(HERE / "PromptsGPT.vy", s.addresses["registry"], NAME, args.model)
+
+        bin_dir = s.bin_dir()
+        # the key goes to the node's environment (command containers inherit it), never the config
+        client = s.start_node([{"id": NAME, "command": str(bin_dir / "infernet-css"), "port": s.free_port(),
+                                "description": "closed-source models (OpenAI) through infernet-css",
+                                "env": {"OPENAI_BASE_URL": base_url, "CSS_RETRY_TRIES": "2"}, "timeout": 120}],
+                              env={"OPENAI_API_KEY": key})
+
+        data = {"provider": "OPENAI", "endpoint": "completions", "model": args.model,
+                "params": {"messages": [{"role": "system", "content": "You are a helpful assistant."},
+                                        {"role": "user", "content": args.prompt}]}}
+        step(f"off-chain: POST /api/jobs {{containers: [{NAME}], data: {{provider: OPENAI, endpoint: completions, ...}}}}")
+        job = s.wait_container(NAME, data)
+        print(f"job {job['id']}: {job['status']}: {job['result']['output']!r}")
+        s.result["rest"] = {"job_id": job["id"], "output": job["result"]["output"]}
+
+        step("off-chain, streamed: POST /api/jobs/stream (the text as OpenAI streams it)")
+        pieces: list[str] = []
+        t0 = time.monotonic()
+        stream = client.stream([NAME], data)
+        job_id = next(stream)
+        print(f"job {job_id}: ", end="", flush=True)
+        for piece in stream:
+            pieces.append(piece)
+            print(piece, end="", flush=True)
+        print(f"\n({len(pieces)} chunks in {time.monotonic() - t0:.1f} s)")
+        s.result["stream"] = {"job_id": job_id, "chunks": len(pieces), "text": "".join(pieces)}
+
+        step(f"on-chain: PromptsGPT.promptGPT({args.prompt!r})")
+        receipt = s.transact(prompts.functions.promptGPT(args.prompt))
+        sid = s.subscription_id(receipt)
+        print(f"request tx {receipt['transactionHash'].hex()} (block {receipt['blockNumber']}), subscription {sid}")
+        seconds = s.wait_delivery(prompts, sid)
+        completion = prompts.functions.completion(sid).call()
+        print(f"delivered {seconds:.1f} s after the request (tx {s.delivery_tx(sid, receipt['blockNumber'])})")
+        print(f"PromptsGPT.completion({sid}) = {completion!r}")
+        s.result.update({"subscription": sid, "prompt": args.prompt, "completion": completion})
+        s.finish()
+
+
+if __name__ == "__main__":
+    main()

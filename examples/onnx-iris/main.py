@@ -1,0 +1,40 @@
+"""The "Running an ONNX model" tutorial, end to end: an iris classifier built with scikit-learn
+and exported to ONNX, served by the ONNX service (services/onnx) that infernet-node runs as a
+`command` container; a job through the REST API, then IrisClassifier.classify() on chain and the
+predicted class read back from the contract. Run: examples/onnx-iris/run.sh (see README.md)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from examples.common import ROOT  # noqa: E402
+from examples.common.iris import run_iris  # noqa: E402
+
+NAME = "onnx-iris"
+
+
+def offchain_data(model_id: str, rows: list[list[int]]) -> dict:
+    """The ONNX service's off-chain request: one vector per graph input (here `input`, int64)."""
+    values = [v for row in rows for v in row]
+    return {"model_id": model_id, "inputs": {"input": {"dtype": 8, "shape": [len(rows), 4], "values": values}}}
+
+
+def offchain_probabilities(output: dict) -> list[list[float]]:
+    """The response holds every graph output; this model has one: probabilities [n, 3]."""
+    (probabilities,) = output["result"]
+    values = probabilities["values"]
+    return [values[i:i + 3] for i in range(0, len(values), 3)]
+
+
+def container(s, cache: Path, model_id: str, venv: str) -> dict:
+    return {"id": NAME, "command": str(ROOT / "services" / "bin" / "infernet-onnx"), "port": s.free_port(),
+            "description": "ONNX inference service (services/onnx) with the iris model",
+            "env": {"INFERNET_SERVICES_VENV": venv, "ONNX_CACHE_DIR": str(cache),
+                    "ONNX_DEFAULT_MODEL_ID": model_id, "LOG_LEVEL": "WARNING"}}
+
+
+if __name__ == "__main__":
+    run_iris(NAME, HERE, __doc__, offchain_data, offchain_probabilities, container)

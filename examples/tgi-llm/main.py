@@ -1,0 +1,78 @@
+"""The "TGI inference" tutorial, end to end: the text-generation-inference client (infernet-tgi)
+run by infernet-node as a `command` container, calling a TGI server's /generate and
+/generate_stream - here a local server that speaks TGI's exact format
+(examples/common/llm_server.py), or a real TGI server with --tgi-url URL (a bearer token from
+$TGI_BEARER). A job and a streamed job through the REST API, then Prompter.promptLLM() on chain
+and the generated text read back from the contract. Run: examples/tgi-llm/run.sh (see README.md)."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from examples.common import Session, argument_parser, start_llm_server, step  # noqa: E402
+
+NAME = "tgi-llm"
+MAX_NEW_TOKENS = 32
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argument_parser(__doc__)
+    ap.add_argument("--prompt", default="Tell me about the node", help="what Prompter asks")
+    ap.add_argument("--tgi-url", default="", help="a real TGI server (default: the local server)")
+    args = ap.parse_args(argv)
+    with Session(NAME, args) as s:
+        if args.tgi_url:
+            tgi_url = args.tgi_url
+        else:
+            step("starting the local TGI-format server")
+            tgi_url = start_llm_server(s)
+        s.start_chain()
+        step("deploying the consumer contract Prompter.vy")
+        prompter = s.deploy(HERE / "Prompter.vy", s.addresses["registry"], NAME)
+
+        bin_dir = s.bin_dir()
+        client = s.start_node([{"id": NAME, "command": str(bin_dir / "infernet-tgi"), "port": s.free_port(),
+                                "description": "text-generation-inference client (infernet-tgi)",
+                                "env": {"TGI_URL": tgi_url, "TGI_TIMEOUT": "120",
+                                        "TGI_PARAMS": json.dumps({"max_new_tokens": MAX_NEW_TOKENS})},
+                                "timeout": 120}])
+
+        data = {"text": args.prompt}
+        step(f"off-chain: POST /api/jobs {{containers: [{NAME}], data: {{text: ...}}}}")
+        job = s.wait_container(NAME, data)
+        print(f"job {job['id']}: {job['status']}: {job['result']['output']!r}")
+        s.result["rest"] = {"job_id": job["id"], "output": job["result"]["output"]}
+
+        step("off-chain, streamed: POST /api/jobs/stream (TGI's /generate_stream, token by token)")
+        pieces: list[str] = []
+        t0 = time.monotonic()
+        stream = client.stream([NAME], data)
+        job_id = next(stream)
+        print(f"job {job_id}: ", end="", flush=True)
+        for piece in stream:
+            pieces.append(piece)
+            print(piece, end="", flush=True)
+        print(f"\n({len(pieces)} chunks in {time.monotonic() - t0:.1f} s)")
+        s.result["stream"] = {"job_id": job_id, "chunks": len(pieces), "text": "".join(pieces)}
+
+        step(f"on-chain: Prompter.promptLLM({args.prompt!r})")
+        receipt = s.transact(prompter.functions.promptLLM(args.prompt))
+        sid = s.subscription_id(receipt)
+        print(f"request tx {receipt['transactionHash'].hex()} (block {receipt['blockNumber']}), subscription {sid}")
+        seconds = s.wait_delivery(prompter, sid)
+        text = prompter.functions.generatedText(sid).call()
+        print(f"delivered {seconds:.1f} s after the request (tx {s.delivery_tx(sid, receipt['blockNumber'])})")
+        print(f"Prompter.generatedText({sid}) = {text!r}")
+        s.result.update({"subscription": sid, "prompt": args.prompt, "generated_text": text,
+                         "max_new_tokens": MAX_NEW_TOKENS})
+        s.result["tgi_url"] = tgi_url
+        s.finish()
+
+
+if __name__ == "__main__":
+    main()
