@@ -24,3 +24,8 @@ bash scripts/test-python.sh
 
 echo "== Python tests: inference services (ONNX, Torch)"
 bash scripts/test-services.sh
+
+echo "== Python tests: examples (examples/*/run.sh against a devnet)"
+examples_start=$(date +%s)
+bash scripts/test-examples.sh
+echo "examples stage: $(( $(date +%s) - examples_start )) s"

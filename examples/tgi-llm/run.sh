@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The tgi-llm example in one command: devnet + local TGI-format server + Prompter (Vyper) + infernet-node + a REST job +
-# an on-chain request, the generated text printed, everything stopped. Options: --help.
+# Prompter.promptLLM() -> infernet-tgi -> TGI /generate (local server) -> text on chain
+# The tgi-llm example in one command: starts the devnet with the Infernet SDK contracts, deploys the
+# Vyper consumer, starts infernet-node with the example's container(s), makes a request through
+# the REST API and one from the contract, prints the delivered result read back from the
+# contract, and stops everything. Options: --help (e.g. --bin DIR, --rpc URL --registry ADDR).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv=$(bash "$root/scripts/setup.sh" | tail -1)

@@ -1,0 +1,1 @@
+"""The digit-drawing image service of the prompt-to-nft example (python -m services.digits)."""
