@@ -377,6 +377,7 @@ class Session:
     def compile(self, source: Path) -> dict:
         """Compiles a Vyper consumer with the pinned Vyper; it imports the SDK modules from
         contracts/src (interfaces/ICoordinator, lib/consumer)."""
+        source = Path(source).resolve()
         vyper = Path(sys.executable).parent / "vyper"
         out = subprocess.run([str(vyper if vyper.exists() else "vyper"), "-f", "abi,bytecode",
                               "-p", str(CONTRACTS_SRC), str(source)], capture_output=True, text=True,
