@@ -42,6 +42,11 @@ class ExampleError(RuntimeError):
     """A step of an example failed; the message says which and why."""
 
 
+def tx_hash(receipt_or_log) -> str:
+    """The 0x-prefixed transaction hash of a receipt or a log."""
+    return "0x" + bytes(receipt_or_log["transactionHash"]).hex()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -396,7 +401,7 @@ class Session:
         data = bytes.fromhex(contract.constructor(*args).data_in_transaction[2:])
         receipt = deployer.send(None, data)
         address = receipt["contractAddress"]
-        print(f"deployed {source.stem} at {address} (tx {receipt['transactionHash'].hex()})", flush=True)
+        print(f"deployed {source.stem} at {address} (tx {tx_hash(receipt)})", flush=True)
         self.result["consumer"] = address
         return self.w3.eth.contract(address=address, abi=compiled["abi"])
 
@@ -415,7 +420,7 @@ class Session:
             if log["address"].lower() == self.addresses["coordinator"].lower() and log["topics"] \
                     and bytes(log["topics"][0]) == topic:
                 return int.from_bytes(bytes(log["topics"][1]), "big")
-        raise ExampleError(f"no SubscriptionCreated log in {receipt['transactionHash'].hex()}")
+        raise ExampleError(f"no SubscriptionCreated log in {tx_hash(receipt)}")
 
     def wait_delivery(self, consumer, subscription: int) -> float:
         """Waits until the consumer has received a delivery for `subscription`
@@ -432,7 +437,7 @@ class Session:
         logs = self.w3.eth.get_logs({"address": self.addresses["coordinator"], "fromBlock": from_block,
                                      "topics": ["0x" + keccak(text="SubscriptionFulfilled(uint32,address)").hex(),
                                                 "0x" + format(subscription, "064x")]})
-        return logs[-1]["transactionHash"].hex() if logs else None
+        return tx_hash(logs[-1]) if logs else None
 
     # -- the node ----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from examples.common import ExampleError, Session, argument_parser, setup_python, step
+from examples.common import ExampleError, Session, argument_parser, setup_python, step, tx_hash
 
 CLASSES = ["setosa", "versicolor", "virginica"]
 # one flower of each species (iris data set rows 0, 50, 100), in millimetres
@@ -72,7 +72,7 @@ def run_iris(name: str, here: Path, doc: str, offchain_data: Callable[[str, list
         step(f"on-chain: IrisClassifier.classify({features})")
         receipt = s.transact(classifier.functions.classify(features))
         sid = s.subscription_id(receipt)
-        print(f"request tx {receipt['transactionHash'].hex()} (block {receipt['blockNumber']}), subscription {sid}")
+        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
         seconds = s.wait_delivery(classifier, sid)
         if not classifier.functions.classified(sid).call():
             raise ExampleError(f"subscription {sid} was delivered but not classified")

@@ -12,7 +12,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from eth_abi import decode  # noqa: E402
 
-from examples.common import Session, argument_parser, step  # noqa: E402
+from examples.common import Session, argument_parser, step, tx_hash  # noqa: E402
 
 CONTAINER = "hello-world"
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         step(f"on-chain: SaysGM.sayGM({args.message!r})")
         receipt = s.transact(says_gm.functions.sayGM(args.message))
         sid = s.subscription_id(receipt)
-        print(f"request tx {receipt['transactionHash'].hex()} (block {receipt['blockNumber']}), subscription {sid}")
+        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
         seconds = s.wait_delivery(says_gm, sid)
         raw = says_gm.functions.greeting(sid).call()
         node = says_gm.functions.lastNode(sid).call()

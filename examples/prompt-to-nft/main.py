@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from examples.common import ROOT, ExampleError, Session, argument_parser, setup_python, step  # noqa: E402
+from examples.common import ROOT, ExampleError, Session, argument_parser, setup_python, step, tx_hash  # noqa: E402
 
 NAME = "prompt-to-nft"
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         step(f"on-chain: DigitNFT.mint({args.prompt!r}, {to})")
         receipt = s.transact(nft.functions.mint(args.prompt, to))
         sid = s.subscription_id(receipt)
-        print(f"request tx {receipt['transactionHash'].hex()} (block {receipt['blockNumber']}), subscription {sid}")
+        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
         seconds = s.wait_delivery(nft, sid)
         token = nft.functions.tokenOfSubscription(sid).call()
         if token == 0:

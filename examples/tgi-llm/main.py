@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from examples.common import Session, argument_parser, start_llm_server, step  # noqa: E402
+from examples.common import Session, argument_parser, start_llm_server, step, tx_hash  # noqa: E402
 
 NAME = "tgi-llm"
 MAX_NEW_TOKENS = 32
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
         step(f"on-chain: Prompter.promptLLM({args.prompt!r})")
         receipt = s.transact(prompter.functions.promptLLM(args.prompt))
         sid = s.subscription_id(receipt)
-        print(f"request tx {receipt['transactionHash'].hex()} (block {receipt['blockNumber']}), subscription {sid}")
+        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
         seconds = s.wait_delivery(prompter, sid)
         text = prompter.functions.generatedText(sid).call()
         print(f"delivered {seconds:.1f} s after the request (tx {s.delivery_tx(sid, receipt['blockNumber'])})")
