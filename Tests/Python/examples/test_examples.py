@@ -9,7 +9,7 @@ from pathlib import Path
 
 from eth_abi import decode
 
-from conftest import DEVNET_KEYS, ROOT
+from examplehelpers import DEVNET_KEYS, ROOT, bin_dir
 
 
 def requester() -> str:
@@ -32,7 +32,6 @@ def test_hello_world(run_example, chain):
 
 def test_hello_world_standalone(tmp_path):
     """The one command as a newcomer runs it: its own devnet, node, request, result, stop."""
-    from conftest import bin_dir
     env = {**os.environ, "INFERNET_BIN_DIR": bin_dir()}
     done = subprocess.run(["bash", str(ROOT / "examples" / "hello-world" / "run.sh"), "--json-out",
                            str(tmp_path / "out.json")], cwd=tmp_path, env=env, capture_output=True,
