@@ -4,6 +4,7 @@ the node's REST API, then SaysGM.sayGM() on chain and the delivered greeting rea
 contract. Run: examples/hello-world/run.sh [--bin DIR] (see README.md)."""
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -48,7 +49,10 @@ def main(argv: list[str] | None = None) -> None:
             greeting = "0x" + raw.hex()
         print(f"delivered {seconds:.1f} s after the request by node {node} "
               f"(tx {s.delivery_tx(sid, receipt['blockNumber'])})")
-        print(f"SaysGM.greeting({sid}) = {greeting!r}")
+        print(f"SaysGM.greeting({sid}) = {greeting}")
+        seen = re.search(r"'data': '([0-9a-f]*)'", greeting)
+        if seen:
+            print(f"(the container saw the input bytes as {bytes.fromhex(seen.group(1)).decode(errors='replace')!r})")
         s.result.update({"subscription": sid, "greeting": greeting, "node": node})
         s.finish()
 
