@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None) -> None:
                                         {"role": "user", "content": args.prompt}]}}
         step(f"off-chain: POST /api/jobs {{containers: [{NAME}], data: {{provider: OPENAI, endpoint: completions, ...}}}}")
         job = s.wait_container(NAME, data)
-        print(f"job {job['id']}: {job['status']}: {job['result']['output']!r}")
-        s.result["rest"] = {"job_id": job["id"], "output": job["result"]["output"]}
+        output = job["result"]["output"]
+        text = output.get("output") if isinstance(output, dict) else output   # {"output": text}
+        print(f"job {job['id']}: {job['status']}: {text!r}")
+        s.result["rest"] = {"job_id": job["id"], "output": text}
 
         step("off-chain, streamed: POST /api/jobs/stream (the text as OpenAI streams it)")
         pieces: list[str] = []

@@ -45,8 +45,10 @@ def main(argv: list[str] | None = None) -> None:
         data = {"text": args.prompt}
         step(f"off-chain: POST /api/jobs {{containers: [{NAME}], data: {{text: ...}}}}")
         job = s.wait_container(NAME, data)
-        print(f"job {job['id']}: {job['status']}: {job['result']['output']!r}")
-        s.result["rest"] = {"job_id": job["id"], "output": job["result"]["output"]}
+        output = job["result"]["output"]
+        text = output.get("output") if isinstance(output, dict) else output   # {"output": text}
+        print(f"job {job['id']}: {job['status']}: {text!r}")
+        s.result["rest"] = {"job_id": job["id"], "output": text}
 
         step("off-chain, streamed: POST /api/jobs/stream (TGI's /generate_stream, token by token)")
         pieces: list[str] = []
