@@ -118,7 +118,7 @@ def test_prompt_to_nft(run_example, chain, tmp_path):
     nft, sid = result["consumer"], result["subscription"]
     token = chain.call(nft, "tokenOfSubscription(uint32)", [sid], ["uint256"])
     assert token >= 1
-    assert chain.call(nft, "ownerOf(uint256)", [token], ["address"]) == requester()
+    assert chain.call(nft, "ownerOf(uint256)", [token], ["address"]).lower() == requester().lower()
     assert chain.call(nft, "balanceOf(address)", [requester()], ["uint256"]) == 1
     uri = chain.call(nft, "tokenURI(uint256)", [token], ["string"])
     digest = chain.call(nft, "contentHash(uint256)", [token], ["bytes32"]).hex()
