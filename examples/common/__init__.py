@@ -441,13 +441,36 @@ class Session:
 
     # -- the node ----------------------------------------------------------------------------
 
+    def container(self, example_dir: Path, container_id: str, env: dict[str, str] | None = None) -> dict:
+        """The container `container_id` of the example's committed node config
+        (examples/<name>/config.json, the one to deploy), adapted to run here: a free port, the
+        command resolved (a bare name is one of the node's executables, else a launcher in
+        services/bin), `env` merged over the config's."""
+        config = json.loads((example_dir / "config.json").read_text())
+        found = [c for c in config["containers"] if c["id"] == container_id]
+        if not found:
+            raise ExampleError(f"{example_dir}/config.json has no container {container_id!r}")
+        entry = json.loads(json.dumps(found[0]))
+        entry["port"] = self.free_port()
+        command = entry.get("command", "")
+        if command and "/" not in command.split()[0]:
+            name, _, rest = command.partition(" ")
+            for candidate in (self.bin_dir() / name, ROOT / "services" / "bin" / name):
+                if candidate.exists():
+                    entry["command"] = str(candidate) + (" " + rest if rest else "")
+                    break
+        entry["env"] = {**entry.get("env", {}), **(env or {})}
+        entry.pop("allowed_ips", None)
+        return entry
+
     def node_config(self, containers: list[dict]) -> dict:
         port = self.free_port()
         return {
             "server": {"port": port, "bind_address": "127.0.0.1"},
             "containers": containers,
+            # the key is in the node's environment, never in the file (chain.wallet.private_key_env)
             "chain": {"enabled": True, "rpc_url": self.rpc, "registry_address": self.addresses["registry"],
-                      "trail_head_blocks": 0, "wallet": {"private_key": self.key("node")},
+                      "trail_head_blocks": 0, "wallet": {"private_key_env": "INFERNET_PRIVATE_KEY"},
                       "snapshot_sync": {"sleep": 0, "sync_period": 0.5}},
             "node": {"data_dir": str(self.work / "var")},
         }
@@ -455,19 +478,18 @@ class Session:
     def start_node(self, containers: list[dict], env: dict[str, str] | None = None) -> NodeClient:
         """Writes the node's config (chain enabled, `containers`) and starts infernet-node;
         returns a REST client once /health answers. `env` goes to the node (and so to its
-        `command` containers): API keys, never written into the config."""
+        `command` containers): API keys and the node's key, never written into the config."""
         bin_dir = self.bin_dir()
         config = self.node_config(containers)
         path = self.work / "config.json"
         path.write_text(json.dumps(config, indent=2))
-        shown = json.loads(json.dumps(config))
-        shown["chain"]["wallet"]["private_key"] = "<node key>"
         print(f"node config ({path}):", flush=True)
         print("  containers: " + ", ".join(f"{c['id']} ({c.get('command') or c.get('image')})" for c in containers))
         port = config["server"]["port"]
         step(f"starting infernet-node (REST API on port {port})")
         self.node = self.start("node", [str(bin_dir / "infernet-node"), "--config", str(path)],
-                               env={"INFERNET_BIN_DIR": str(bin_dir), "PYTHONPATH": str(ROOT), **(env or {})})
+                               env={"INFERNET_BIN_DIR": str(bin_dir), "PYTHONPATH": str(ROOT),
+                                    "INFERNET_PRIVATE_KEY": self.key("node"), **(env or {})})
         client = NodeClient(f"http://127.0.0.1:{port}")
         wait_for(client.health, 60, "infernet-node /health", interval=0.1, alive=self.node.alive)
         self.node_client = client

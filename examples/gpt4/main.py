@@ -41,11 +41,9 @@ def main(argv: list[str] | None = None) -> None:
         step("deploying the consumer contract PromptsGPT.vy")
         prompts = s.deploy(HERE / "PromptsGPT.vy", s.addresses["registry"], NAME, args.model)
 
-        bin_dir = s.bin_dir()
-        # the key goes to the node's environment (command containers inherit it), never the config
-        client = s.start_node([{"id": NAME, "command": str(bin_dir / "infernet-css"), "port": s.free_port(),
-                                "description": "closed-source models (OpenAI) through infernet-css",
-                                "env": {"OPENAI_BASE_URL": base_url, "CSS_RETRY_TRIES": "2"}, "timeout": 120}],
+        # config.json's container (infernet-css) pointed at the API; the key goes to the node's
+        # environment (command containers inherit it), never into the config
+        client = s.start_node([s.container(HERE, NAME, env={"OPENAI_BASE_URL": base_url, "CSS_RETRY_TRIES": "2"})],
                               env={"OPENAI_API_KEY": key})
 
         data = {"provider": "OPENAI", "endpoint": "completions", "model": args.model,

@@ -27,9 +27,8 @@ def main(argv: list[str] | None = None) -> None:
         step("deploying the consumer contract SaysGM.vy")
         says_gm = s.deploy(HERE / "SaysGM.vy", s.addresses["registry"])
 
-        bin_dir = s.bin_dir()
-        client = s.start_node([{"id": CONTAINER, "command": str(bin_dir / "infernet-hello-world"),
-                                "port": s.free_port(), "description": "the hello-world container"}])
+        # the container entry of config.json (infernet-hello-world), on a free port
+        s.start_node([s.container(HERE, CONTAINER)])
 
         step("off-chain: POST /api/jobs {containers: [hello-world], data: {some: input}}")
         job = s.wait_container(CONTAINER, {"some": "input"})

@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from examples.common import ROOT, ExampleError, Session, argument_parser, setup_python, step, tx_hash  # noqa: E402
+from examples.common import ExampleError, Session, argument_parser, setup_python, step, tx_hash  # noqa: E402
 
 NAME = "prompt-to-nft"
 
@@ -62,12 +62,12 @@ def main(argv: list[str] | None = None) -> None:
 
         store = Path(args.store).resolve() if args.store else s.work / "store"
         store.mkdir(parents=True, exist_ok=True)
-        port = s.free_port()
-        s.start_node([{"id": NAME, "command": str(ROOT / "services" / "bin" / "infernet-digits"), "port": port,
-                       "description": "digit image generator + content-addressed image store (services/digits)",
-                       "env": {"INFERNET_SERVICES_VENV": str(Path(services_python).parent.parent),
-                               "STORE_DIR": str(store), "STORE_URL": f"http://127.0.0.1:{port}/store",
-                               "LOG_LEVEL": "WARNING"}}])
+        # config.json's container (services/bin/infernet-digits) with a local store
+        container = s.container(HERE, NAME, env={"INFERNET_SERVICES_VENV": str(Path(services_python).parent.parent),
+                                                 "STORE_DIR": str(store)})
+        port = container["port"]
+        container["env"]["STORE_URL"] = f"http://127.0.0.1:{port}/store"
+        s.start_node([container])
         print(f"image store: {store} (served at http://127.0.0.1:{port}/store/<sha256>)")
 
         step(f"off-chain: POST /api/jobs {{containers: [{NAME}], data: {{prompt: 'draw a 3'}}}}")

@@ -35,12 +35,9 @@ def main(argv: list[str] | None = None) -> None:
         step("deploying the consumer contract Prompter.vy")
         prompter = s.deploy(HERE / "Prompter.vy", s.addresses["registry"], NAME)
 
-        bin_dir = s.bin_dir()
-        client = s.start_node([{"id": NAME, "command": str(bin_dir / "infernet-tgi"), "port": s.free_port(),
-                                "description": "text-generation-inference client (infernet-tgi)",
-                                "env": {"TGI_URL": tgi_url, "TGI_TIMEOUT": "120",
-                                        "TGI_PARAMS": json.dumps({"max_new_tokens": MAX_NEW_TOKENS})},
-                                "timeout": 120}])
+        # config.json's container (infernet-tgi) pointed at the TGI server
+        client = s.start_node([s.container(HERE, NAME, env={"TGI_URL": tgi_url, "TGI_PARAMS": json.dumps(
+            {"max_new_tokens": MAX_NEW_TOKENS})})])
 
         data = {"text": args.prompt}
         step(f"off-chain: POST /api/jobs {{containers: [{NAME}], data: {{text: ...}}}}")

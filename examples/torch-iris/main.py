@@ -10,7 +10,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from examples.common import ROOT  # noqa: E402
 from examples.common.iris import run_iris  # noqa: E402
 
 NAME = "torch-iris"
@@ -29,10 +28,9 @@ def offchain_probabilities(output: dict) -> list[list[float]]:
 
 
 def container(s, cache: Path, model_id: str, venv: str) -> dict:
-    return {"id": NAME, "command": str(ROOT / "services" / "bin" / "infernet-torch"), "port": s.free_port(),
-            "description": "Torch inference service (services/torch) with the iris model",
-            "env": {"INFERNET_SERVICES_VENV": venv, "TORCH_CACHE_DIR": str(cache),
-                    "TORCH_DEFAULT_MODEL_ID": model_id, "TORCH_NUM_THREADS": "1", "LOG_LEVEL": "WARNING"}}
+    """config.json's container (services/bin/infernet-torch) with this run's model directory."""
+    return s.container(HERE, NAME, env={"INFERNET_SERVICES_VENV": venv, "TORCH_CACHE_DIR": str(cache),
+                                        "TORCH_DEFAULT_MODEL_ID": model_id})
 
 
 if __name__ == "__main__":
