@@ -26,8 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
@@ -38,8 +36,9 @@ DEVNET_KEYS = {i: "0x" + format(i, "064x") for i in range(1, 11)}
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
-class ExampleError(RuntimeError):
-    """A step of an example failed; the message says which and why."""
+# the process and client pieces (re-exported: examples import everything from examples.common)
+from .client import ClientError, NodeClient, http_json  # noqa: E402,F401
+from .processes import ExampleError, Process, descendants, wait_for  # noqa: E402,F401
 
 
 def tx_hash(receipt_or_log) -> str:
@@ -86,178 +85,6 @@ def setup_python(services: bool = False) -> str:
     if out.returncode != 0:
         raise ExampleError(f"{' '.join(cmd[1:])} failed:\n{out.stderr[-2000:]}")
     return out.stdout.strip().splitlines()[-1] + "/bin/python"
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live descendant of `pid`: the node's workers and containers run in process groups
-    of their own, so a group kill alone would miss them."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-class Process:
-    """A child process in its own session, logging to a file; `stop` ends it and everything it
-    started (SIGTERM first, so the node stops its containers itself)."""
-
-    def __init__(self, name: str, cmd: list[str], log_path: Path, env: dict[str, str] | None = None,
-                 stdout_pipe: bool = False) -> None:
-        self.name = name
-        self.log_path = log_path
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
-                                     stdout=subprocess.PIPE if stdout_pipe else self.log,
-                                     stderr=self.log, start_new_session=True)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self, grace: float = 10) -> None:
-        family = descendants(self.proc.pid) if self.alive() else []
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        for pid in family:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        if self.alive():
-            self.proc.wait(5)
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        self.log.close()
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.2,
-             alive: Callable[[], bool] | None = None) -> Any:
-    """Calls `check` until it returns something truthy; an ExampleError naming `what` after
-    `timeout` seconds (or as soon as `alive` says the process it waits on has died)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if alive is not None and not alive():
-            raise ExampleError(f"{what}: the process exited")
-        if time.monotonic() > deadline:
-            raise ExampleError(f"{what}: not within {timeout:g} s")
-        time.sleep(interval)
-
-
-def http_json(method: str, url: str, body: Any = None, timeout: float = 30,
-              headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read()
-            status = response.status
-    except urllib.error.HTTPError as error:
-        raw, status = error.read(), error.code
-    try:
-        return status, json.loads(raw) if raw else None
-    except ValueError:
-        return status, raw.decode(errors="replace")
-
-
-class NodeClient:
-    """The node's REST API with the request shapes of Ritual's infernet-client (`NodeClient`):
-    `request_job(containers, data)` posts a JobRequest `{containers, data, requires_proof}` to
-    `/api/jobs`, `get_job_result_sync(id)` polls `/api/jobs?id=` until the job is done, and
-    `stream(containers, data)` reads `/api/jobs/stream` (first line the job id, then the
-    container's chunks as they come)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
-
-    def health(self) -> bool:
-        try:
-            status, body = http_json("GET", self.base_url + "/health", timeout=2)
-        except OSError:
-            return False
-        return status == 200
-
-    def request_job(self, containers: list[str], data: Any, requires_proof: bool = False) -> str:
-        status, body = http_json("POST", self.base_url + "/api/jobs",
-                                 {"containers": containers, "data": data, "requires_proof": requires_proof})
-        if status != 200 or not isinstance(body, dict) or "id" not in body:
-            raise ExampleError(f"POST /api/jobs answered {status}: {body}")
-        return body["id"]
-
-    def get_job_result(self, job_id: str) -> dict | None:
-        status, body = http_json("GET", f"{self.base_url}/api/jobs?id={job_id}")
-        if status != 200 or not isinstance(body, list):
-            raise ExampleError(f"GET /api/jobs?id={job_id} answered {status}: {body}")
-        return body[0] if body else None
-
-    def get_job_result_sync(self, job_id: str, timeout: float = 60) -> dict:
-        def done() -> dict | None:
-            result = self.get_job_result(job_id)
-            return result if result and result.get("status") != "running" else None
-        return wait_for(done, timeout, f"job {job_id}", interval=0.05)
-
-    def run(self, containers: list[str], data: Any, timeout: float = 60) -> dict:
-        """A job, waited for: the JobResult `{id, status, result: {container, output}}`."""
-        return self.get_job_result_sync(self.request_job(containers, data), timeout)
-
-    def stream(self, containers: list[str], data: Any, timeout: float = 60):
-        """Yields the job id, then each chunk of text as the node relays it."""
-        import http.client
-        from urllib.parse import urlsplit
-        url = urlsplit(self.base_url)
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-        try:
-            conn.request("POST", "/api/jobs/stream", body=json.dumps({"containers": containers, "data": data}),
-                         headers={"Content-Type": "application/json"})
-            response = conn.getresponse()
-            if response.status != 200:
-                raise ExampleError(f"POST /api/jobs/stream answered {response.status}: {response.read()!r}")
-            pending = b""
-            job_id = None
-            while True:
-                block = response.read1(65536)
-                if not block:
-                    break
-                if job_id is None:
-                    pending += block
-                    if b"\n" not in pending:
-                        continue
-                    head, _, block = pending.partition(b"\n")
-                    job_id = head.decode()
-                    yield job_id
-                if block:
-                    yield block.decode(errors="replace")
-        finally:
-            conn.close()
 
 
 class Session:
