@@ -161,6 +161,7 @@ class Session:
     def start_chain(self) -> None:
         """A fresh devnet with the Infernet SDK contracts, or the chain given with --rpc."""
         from web3 import Web3
+        self.bin_dir()      # the node's binaries first (a build, or a clear error), then the chain
         if self.args.rpc:
             if not self.args.registry:
                 raise ExampleError("--rpc needs --registry (the Infernet Registry's address)")
