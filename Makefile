@@ -1,5 +1,5 @@
 # Shortcuts for the scripts in scripts/ (each works on its own too).
-.PHONY: demo test run node-bench examples
+.PHONY: demo test run node-bench
 
 demo:  ## on-chain demo: devnet + node + one CallbackConsumer request, result printed
 	bash scripts/demo.sh
@@ -13,6 +13,7 @@ run:   ## the node on the default config, one job, then keeps running
 node-bench:  ## the node on chain against its own devnet (release build)
 	venv=$$(bash scripts/setup.sh | tail -1) && swift build -c release && $$venv/bin/python -m devnet.node_bench
 
+.PHONY: examples
 examples:  ## the Infernet tutorials as runnable examples (examples/*/run.sh)
 	@echo "The Infernet tutorials, each one command (devnet + Vyper consumer + node + REST and on-chain request):"
 	@for n in hello-world onnx-iris torch-iris gpt4 tgi-llm prompt-to-nft; do \
