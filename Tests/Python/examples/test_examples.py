@@ -96,10 +96,11 @@ from sklearn.svm import SVC
 from services.digits.model import read_png
 digits = load_digits()
 classifier = SVC(gamma=0.001).fit(digits.data, digits.target)
-pixels = read_png(open(sys.argv[2], "rb").read()).astype(float)
-ink = (255 - pixels) * 16 / 255
-n = pixels.shape[0] // 8
-print(int(classifier.predict(ink.reshape(8, n, 8, n).mean(axis=(1, 3)).reshape(1, -1))[0]))
+for path in sys.argv[2:]:
+    pixels = read_png(open(path, "rb").read()).astype(float)
+    ink = (255 - pixels) * 16 / 255
+    n = pixels.shape[0] // 8
+    print(int(classifier.predict(ink.reshape(8, n, 8, n).mean(axis=(1, 3)).reshape(1, -1))[0]))
 """
 
 
@@ -132,8 +133,11 @@ def test_prompt_to_nft(run_example, chain, tmp_path):
     assert stored[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"image: {image}" in output
     # "draw a 7" drew a 7: a digits classifier trained on scikit-learn's digits says so
-    done = subprocess.run([services_python(), "-c", CLASSIFY, str(ROOT), str(image)], capture_output=True,
-                          text=True, timeout=300)
+    # (and the REST job's "draw a 3", stored in the same store, a 3)
+    assert result["rest"]["digit"] == 3
+    rest_image = store / result["rest"]["sha256"]
+    assert hashlib.sha256(rest_image.read_bytes()).hexdigest() == result["rest"]["sha256"]
+    done = subprocess.run([services_python(), "-c", CLASSIFY, str(ROOT), str(image), str(rest_image)],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "7", done.stdout
-    assert result["rest"]["digit"] == 3    # the REST job asked for a 3
+    assert done.stdout.split() == ["7", "3"], done.stdout
