@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS_SRC = ROOT / "contracts" / "src"
 # Devnet keys are public development keys (0x...01 to 0x...0a): never use them on a real chain.
 DEVNET_KEYS = {i: "0x" + format(i, "064x") for i in range(1, 11)}
-ZERO_ADDRESS = "0x" + "00" * 20
 
 
 # the process and client pieces (re-exported: examples import everything from examples.common)
@@ -350,11 +349,6 @@ class Session:
 def _artifact(name: str) -> dict:
     from contracts import artifact
     return artifact(name)
-
-
-def main_guard(run: Callable[[], None]) -> None:
-    sys.path.insert(0, str(ROOT))
-    run()
 
 
 def start_llm_server(s: Session, env: dict[str, str] | None = None) -> str:
