@@ -23,9 +23,22 @@ def iris_mlp_onnx() -> bytes:
     from onnx import TensorProto, helper, numpy_helper
     from sklearn.neural_network import MLPClassifier
 
+    import warnings
     features, labels = iris_data()
-    clf = MLPClassifier(hidden_layer_sizes=(8,), activation="relu", max_iter=3000, random_state=7,
-                        tol=1e-6).fit(features, labels)
+    with warnings.catch_warnings():  # a fixed iteration budget, for determinism; not a problem
+        warnings.simplefilter("ignore")
+        clf = _fit(MLPClassifier, features, labels)
+    return _graph(clf)
+
+
+def _fit(MLPClassifier, features, labels):
+    return MLPClassifier(hidden_layer_sizes=(8,), activation="relu", max_iter=3000, random_state=7,
+                         tol=1e-6).fit(features, labels)
+
+
+def _graph(clf) -> bytes:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
     w1, w2 = (w.astype(np.float32) for w in clf.coefs_)
     b1, b2 = (b.astype(np.float32) for b in clf.intercepts_)
     nodes = [helper.make_node("Gemm", ["input", "w1", "b1"], ["hidden"]),
