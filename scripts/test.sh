@@ -24,3 +24,8 @@ bash scripts/test-python.sh
 
 echo "== Python tests: inference services (ONNX, Torch)"
 bash scripts/test-services.sh
+
+echo "== Python tests: EZKL proofs (compiler, differential, on chain through the node)"
+ezkl_started=$(date +%s)
+bash scripts/test-ezkl.sh
+echo "== EZKL stage: $(( $(date +%s) - ezkl_started )) s"
