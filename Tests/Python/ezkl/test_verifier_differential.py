@@ -21,10 +21,18 @@ PROOF_AT = 4 + 32 * 3  # selector, two heads, the proof's length
 
 
 @pytest.fixture(scope="module")
-def proofs(iris_artifacts):
+def proofs(iris_artifacts, tmp_path_factory):
+    """Two proofs: one of an input (the service runs the circuit's witness generation), one of a
+    witness made by ezkl directly (the service's "prove a given witness" mode)."""
+    import ezkl
     circuit = Circuit(iris_artifacts)
     features, _ = iris_data()
-    return circuit, [circuit.prove_input(features[i].reshape(1, 4)) for i in (0, 100)]
+    first = circuit.prove_input(features[0].reshape(1, 4))
+    work = tmp_path_factory.mktemp("witness")
+    (work / "input.json").write_text(json.dumps({"input_data": [features[100].tolist()]}))
+    ezkl.gen_witness(str(work / "input.json"), str(iris_artifacts / "network.ezkl"), str(work / "witness.json"))
+    second = circuit.prove_witness(json.loads((work / "witness.json").read_text()))
+    return circuit, [first, second]
 
 
 @pytest.fixture(scope="module")
