@@ -1,7 +1,15 @@
-"""Small JSON-RPC helpers on top of nodehelpers.Devnet (unlocked devnet accounts)."""
+"""Small JSON-RPC helpers on top of nodehelpers.Devnet (unlocked devnet accounts).
+
+Calls wait up to 300 s: the devnet executes one call at a time in py-evm, and a delivery that
+verifies a Halo2 proof (pairings in pure Python) keeps it busy for tens of seconds while the node
+estimates and sends it."""
 from __future__ import annotations
 
+import itertools
+import json
 import time
+import urllib.error
+import urllib.request
 
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
@@ -9,12 +17,32 @@ from eth_utils import keccak, to_checksum_address
 ZERO = "0x" + "00" * 20
 
 
+_ids = itertools.count(1)
+
+
+def rpc(devnet, method: str, params: list, timeout: float = 300):
+    body = json.dumps({"jsonrpc": "2.0", "id": next(_ids), "method": method, "params": params}).encode()
+    request = urllib.request.Request(devnet.rpc, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:  # an error status still carries the JSON-RPC error
+        answer = json.loads(error.read() or b"{}") or {"error": str(error)}
+    if "error" in answer:
+        raise RuntimeError(f"{method}: {answer['error']}")
+    return answer["result"]
+
+
+def eth_call(devnet, to: str, data: bytes) -> bytes:
+    return bytes.fromhex(rpc(devnet, "eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])[2:])
+
+
 def sel(signature: str) -> bytes:
     return keccak(text=signature)[:4]
 
 
 def accounts(devnet) -> list[str]:
-    return devnet.call_rpc("eth_accounts", [])
+    return rpc(devnet, "eth_accounts", [])
 
 
 def send(devnet, sender: str, to: str | None, data: bytes, value: int = 0, gas: int = 8_000_000,
@@ -22,10 +50,10 @@ def send(devnet, sender: str, to: str | None, data: bytes, value: int = 0, gas: 
     tx = {"from": sender, "data": "0x" + data.hex(), "gas": hex(gas), "value": hex(value)}
     if to:
         tx["to"] = to
-    tx_hash = devnet.call_rpc("eth_sendTransaction", [tx])
+    tx_hash = rpc(devnet, "eth_sendTransaction", [tx])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        receipt = devnet.call_rpc("eth_getTransactionReceipt", [tx_hash])
+        receipt = rpc(devnet, "eth_getTransactionReceipt", [tx_hash])
         if receipt:
             if expect_ok:
                 assert int(receipt["status"], 16) == 1, receipt
@@ -47,7 +75,7 @@ def deploy_artifact(devnet, sender: str, name: str, ctor_types: list[str], args:
 
 def call(devnet, to: str, signature: str, types: list[str], args: list, returns: list[str]):
     data = sel(signature) + encode(types, args)
-    return decode(returns, devnet.eth_call(to, data))
+    return decode(returns, eth_call(devnet, to, data))
 
 
 def transact(devnet, sender: str, to: str, signature: str, types: list[str], args: list, **kw) -> dict:
@@ -55,7 +83,7 @@ def transact(devnet, sender: str, to: str, signature: str, types: list[str], arg
 
 
 def balance(devnet, holder: str) -> int:
-    return int(devnet.call_rpc("eth_getBalance", [holder, "latest"]), 16)
+    return int(rpc(devnet, "eth_getBalance", [holder, "latest"]), 16)
 
 
 def create_wallet(devnet, owner: str) -> str:
@@ -80,5 +108,5 @@ def approve(devnet, owner: str, wallet: str, spender: str, amount: int) -> None:
 
 def logs(devnet, address: str, signature: str, from_block: int = 0) -> list[dict]:
     topic = "0x" + keccak(text=signature).hex()
-    return devnet.call_rpc("eth_getLogs", [{"address": address, "topics": [topic],
+    return rpc(devnet, "eth_getLogs", [{"address": address, "topics": [topic],
                                             "fromBlock": hex(from_block), "toBlock": "latest"}])

@@ -14,7 +14,7 @@ import pytest
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
-from chainhelpers import (ZERO, accounts, approve, balance, call, create_wallet, deploy, deploy_artifact,
+from chainhelpers import (ZERO, rpc, accounts, approve, balance, call, create_wallet, deploy, deploy_artifact,
                           fund, logs, transact)
 from nodehelpers import DEVNET_KEYS, NodeProcess, http_json
 from services.common.vector import Vector, decode_vector, encode_vector
@@ -108,7 +108,7 @@ def proof_verified(devnet, sid: int, from_block: int) -> tuple[bool, int]:
                     from_block):
         if int(log["topics"][1], 16) == sid:
             _, _, valid = decode(["bool", "address", "bool"], bytes.fromhex(log["data"][2:]))
-            receipt = devnet.call_rpc("eth_getTransactionReceipt", [log["transactionHash"]])
+            receipt = rpc(devnet, "eth_getTransactionReceipt", [log["transactionHash"]])
             return valid, int(receipt["gasUsed"], 16)
     raise AssertionError(f"no ProofVerified for {sid}")
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from eth_abi import decode, encode
 
-from chainhelpers import accounts, deploy
+from chainhelpers import accounts, deploy, eth_call
 from services.ezkl.agent import proof_json
 from services.ezkl.iris import iris_data
 from services.ezkl.service import FIELD, Circuit
@@ -42,7 +42,7 @@ def verifier(devnet, compiled_verifier):
 
 def onchain(devnet, verifier: str, calldata: bytes) -> bool:
     try:
-        result = devnet.eth_call(verifier, calldata)
+        result = eth_call(devnet, verifier, calldata)
     except RuntimeError:  # reverted
         return False
     return int.from_bytes(result, "big") == 1
