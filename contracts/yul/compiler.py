@@ -36,9 +36,10 @@ def compile_block(source: str, constants: dict[str, int] | None = None,
     constants = constants or {}
     tree = Parser(tokenize(source)).block()
     if memory_base is None:
-        # above every small literal the code uses (they are its memory addresses), with room for
-        # the scratch the verifier computes from them (batch inversion writes past its end)
-        memory_base = (max_memory_literal(tree, constants) + 0x2000 + 31) // 32 * 32
+        # Above every small literal the code uses (its memory addresses), with room for what it
+        # computes from them: ezkl's batch_invert writes a scratch run as long as the range it
+        # inverts right after that range, so nothing it touches lies past twice the largest address.
+        memory_base = (2 * max_memory_literal(tree, constants) + 0x2000 + 31) // 32 * 32
     gen = Codegen(constants, members or {}, memory_base)
     counts: dict[int, int] = {}
     literals(tree, counts, constants)
