@@ -21,3 +21,21 @@ def test_example_config_runs_the_ezkl_launcher_with_documented_env():
         assert "TAMPER" not in key, "the test-only switch never goes in an example config"
     wallet = config["chain"]["wallet"]
     assert "private_key" not in wallet and wallet["private_key_env"]
+
+
+def run_module(*args: str, env: dict | None = None):
+    import subprocess
+    import sys
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EZKL_")}
+    return subprocess.run([sys.executable, "-m", "services.ezkl", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**clean, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def test_bad_settings_are_clear_errors_naming_the_key():
+    tamper = run_module(env={"EZKL_TEST_TAMPER": "bogus", "PORT": "1"})
+    assert tamper.returncode != 0 and "EZKL_TEST_TAMPER" in tamper.stderr
+    agent = run_module("agent", "--rpc", "http://127.0.0.1:1", "--verifier", "0x" + "00" * 20,
+                       "--artifacts", str(ROOT))
+    assert agent.returncode != 0 and "EZKL_AGENT_KEY" in agent.stderr
+    prepare = run_module("prepare", str(ROOT / "no-such.onnx"), str(ROOT / "no-such-dir"))
+    assert prepare.returncode != 0 and "no file" in prepare.stderr
