@@ -22,6 +22,10 @@ from eth.vm.spoof import SpoofTransaction
 from eth_keys import keys as eth_keys
 from eth_utils import keccak, to_canonical_address
 
+from devnet import precompile_cache
+
+precompile_cache.install()  # BN254 precompiles memoized: pure functions, seconds each in py-evm
+
 # Well-known development keys: 0x00..01 .. 0x00..0a. NEVER use them on a public chain.
 DEFAULT_KEYS = ["0x" + f"{i:064x}" for i in range(1, 11)]
 DEFAULT_BALANCE = 1_000_000 * 10**18

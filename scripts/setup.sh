@@ -11,6 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=main
 if [ "${1:-}" = "--services" ]; then mode=services; fi
+if [ "${1:-}" = "--ezkl" ]; then mode=ezkl; fi
 
 apt_packages=(libzmq3-dev libsecp256k1-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config python3-venv)
 missing=()
@@ -54,6 +55,24 @@ if [ "$mode" = services ]; then
     touch "$svenv/.complete"
   fi
   echo "$svenv"
+  exit 0
+fi
+
+if [ "$mode" = ezkl ]; then
+  # The EZKL proof service and its toolchain (services/ezkl, contracts/yul): ezkl + the services'
+  # and the project's requirements, keyed by the hash of the three files. INFERNET_EZKL_VENV overrides.
+  ereqs=("$root/scripts/requirements.txt" "$root/services/requirements.txt" "$root/services/requirements-ezkl.txt")
+  ekey=$(cat "${ereqs[@]}" | sha256sum | cut -c1-12)
+  evenv="${INFERNET_EZKL_VENV:-$HOME/.cache/infernet-swift/ezkl-$ekey}"
+  if [ ! -x "$evenv/bin/python" ] || [ ! -f "$evenv/.complete" ]; then
+    echo "setup: creating the EZKL Python environment in $evenv" >&2
+    rm -rf "$evenv"
+    python3 -m venv "$evenv" >&2
+    "$evenv/bin/pip" install -q --upgrade pip >&2
+    "$evenv/bin/pip" install -q "${ereqs[@]/#/-r}" >&2
+    touch "$evenv/.complete"
+  fi
+  echo "$evenv"
   exit 0
 fi
 

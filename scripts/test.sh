@@ -29,3 +29,8 @@ echo "== Python tests: examples (examples/*/run.sh against a devnet)"
 examples_start=$(date +%s)
 bash scripts/test-examples.sh
 echo "examples stage: $(( $(date +%s) - examples_start )) s"
+
+echo "== Python tests: EZKL proofs (compiler, differential, on chain through the node)"
+ezkl_started=$(date +%s)
+bash scripts/test-ezkl.sh
+echo "== EZKL stage: $(( $(date +%s) - ezkl_started )) s"

@@ -41,6 +41,7 @@ class Service:
     service_id = "service"
     version = "2.0.0"
     greeting = "Infernet service"
+    generates_proofs = False  # True: requires_proof is accepted (the EZKL service)
 
     def preload(self) -> None:
         pass
@@ -134,7 +135,7 @@ def build_app(service: Service, threads: int | None = None) -> web.Application:
         except (ValueError, UnicodeDecodeError) as error:
             raise bad_request(f"malformed JSON body: {error}") from None
         parsed = parse_request(body)
-        if parsed.requires_proof:
+        if parsed.requires_proof and not service.generates_proofs:
             raise bad_request(f"invalid field 'requires_proof': service '{service.service_id}' "
                               "does not generate proofs")
         if parsed.destination == STREAM:
