@@ -171,7 +171,7 @@ let package = Package(
             .product(name: "BigInt", package: "BigInt"),
         ], path: "Sources/EVMBench"),
 
-        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore"]),
+        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
         // Fixtures shared by test targets (the project's Python, the devnet process).
         .target(name: "TestSupport", dependencies: ["EVM"], path: "Tests/Support"),
