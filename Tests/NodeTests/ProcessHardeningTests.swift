@@ -95,17 +95,20 @@ final class ProcessHardeningTests: XCTestCase {
         kill(supervisor, SIGKILL)
         node.process?.waitUntilExit()
         let killedAt = Date()
-        try await Task.sleep(for: .milliseconds(700))
-        load.cancel()
-        await load.value
 
         var alive = descendants.filter(Self.isAlive)
         while !alive.isEmpty, Date().timeIntervalSince(killedAt) < 3 {
             try await Task.sleep(for: .milliseconds(20))
             alive = alive.filter(Self.isAlive)
         }
+        print("kill -9 of the supervisor: \(descendants.count) processes under it, all gone after "
+              + "\(Int(Date().timeIntervalSince(killedAt) * 1000)) ms")
         XCTAssertTrue(alive.isEmpty, "still running 3 s after kill -9 of the supervisor: \(alive.map { "\($0) \(Self.commandLine($0))" })")
         for pid in alive { kill(pid, SIGKILL) }
+        // Clients keep submitting a little longer (refused now: nothing listens); then stop.
+        try await Task.sleep(for: .milliseconds(300))
+        load.cancel()
+        await load.value
 
         let ids = await accepted.ids
         XCTAssertGreaterThan(ids.count, 10, "the load did not get jobs accepted")
@@ -120,6 +123,38 @@ final class ProcessHardeningTests: XCTestCase {
         XCTAssertEqual(outcomes.values.reduce(0, +), ids.count)
         // The service is the same hello-world: jobs left running were re-run, not failed.
         XCTAssertEqual(outcomes["success"], ids.count, "\(outcomes)")
+    }
+
+    /// The shim for `command` containers: the command it becomes dies with the shim's parent
+    /// (parent-death signal survives exec), and a shim whose parent is already not the
+    /// expected one refuses to run anything (the race PDEATHSIG alone misses).
+    func testExecChildDiesWithItsParentAndRefusesAWrongParent() async throws {
+        let node = NodeHarness.builtProducts + "/infernet-node"
+        // A shell starts the shim under itself, prints the PID, then kill -9s itself.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "\(node) exec-child --parent $$ -- /bin/sleep 30 & echo $!; sleep 0.5; kill -9 $$"]
+        let output = Pipe()
+        shell.standardOutput = output
+        try shell.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        let child = try XCTUnwrap(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), text)
+        let deadline = Date().addingTimeInterval(2)
+        while Self.isAlive(child), Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        XCTAssertFalse(Self.isAlive(child), "the command outlived its parent: \(Self.commandLine(child))")
+        if Self.isAlive(child) { kill(child, SIGKILL) }
+
+        let wrong = Process()
+        wrong.executableURL = URL(fileURLWithPath: node)
+        wrong.arguments = ["exec-child", "--parent", "1", "--", "/bin/sleep", "30"]
+        let errors = Pipe()
+        wrong.standardError = errors
+        try wrong.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        wrong.waitUntilExit()
+        XCTAssertEqual(wrong.terminationStatus, 70)
+        XCTAssertTrue(message.contains("parent process 1 is gone"), message)
     }
 
     // MARK: Processes

@@ -26,6 +26,7 @@ public enum ProcessBootstrap {
             NIOSingletons.groupLoopCountSuggestion = loops
         }
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        Redaction.register(environment: ProcessInfo.processInfo.environment)
         LoggingBootstrap.bootstrap(process: process)
         ParentWatch.start()
     }

@@ -30,6 +30,17 @@ public enum Redaction {
         }
     }
 
+    /// Registers the values of environment variables whose names say they hold a secret
+    /// (`*KEY*`, `*TOKEN*`, `*SECRET*`, `*PASSWORD*`, `*BEARER*`): the services' API keys, a
+    /// private key given through `private_key_env`.
+    public static func register(environment: [String: String]) {
+        let markers = ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "BEARER", "CREDENTIAL"]
+        register(environment.filter { name, _ in
+            let upper = name.uppercased()
+            return markers.contains { upper.contains($0) }
+        }.map(\.value))
+    }
+
     /// Registers every secret a config holds.
     public static func register(config: NodeConfig) {
         register(config.secretValues)
