@@ -43,7 +43,8 @@ final class RedactionTests: XCTestCase {
         XCTAssertTrue(scrubbed.contains("info"), scrubbed)
         // By shape, whatever the value: URL user info and bearer tokens.
         XCTAssertEqual(Redaction.scrub("GET http://u:p@h:1/x failed"), "GET http://<redacted>@h:1/x failed")
-        XCTAssertEqual(Redaction.scrub("Authorization: Bearer abc.def"), "Authorization: Bearer <redacted>")
+        XCTAssertEqual(Redaction.scrub("Authorization: Bearer abc.def.ghi"), "Authorization: Bearer <redacted>")
+        XCTAssertEqual(Redaction.scrub("missing or wrong bearer token"), "missing or wrong bearer token")
         XCTAssertEqual(Redaction.url("http://127.0.0.1:8545"), "http://127.0.0.1:8545")
         XCTAssertEqual(Redaction.url("https://u:p@mainnet.example/v3/KEY"), "https://mainnet.example/…")
     }

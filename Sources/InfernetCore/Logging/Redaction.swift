@@ -54,7 +54,7 @@ public enum Redaction {
             result = result.replacingOccurrences(of: secret, with: mask)
         }
         if result.contains("://") { result = scrubURLCredentials(result) }
-        if result.range(of: "bearer", options: .caseInsensitive) != nil { result = scrubBearerTokens(result) }
+        if result.contains("Bearer ") { result = scrubBearerTokens(result) }
         return result
     }
 
@@ -106,19 +106,16 @@ public enum Redaction {
         return output + rest
     }
 
-    /// `Bearer abc…` -> `Bearer <redacted>` (the token is the next run of non-space characters).
+    /// `Bearer abc…` -> `Bearer <redacted>`: the HTTP auth scheme's spelling, then a token of at
+    /// least 8 characters (so prose such as "wrong bearer token" is left as it is).
     static func scrubBearerTokens(_ text: String) -> String {
         var output = ""
         var rest = Substring(text)
-        while let word = rest.range(of: "bearer", options: .caseInsensitive) {
+        while let word = rest.range(of: "Bearer ") {
             output += rest[..<word.upperBound]
             rest = rest[word.upperBound...]
-            let gap = rest.prefix { $0 == " " || $0 == ":" || $0 == "=" || $0 == "\"" }
-            guard gap.contains(" ") || gap.contains("="), !gap.isEmpty else { continue }
-            output += gap
-            rest = rest[gap.endIndex...]
-            let token = rest.prefix { !$0.isWhitespace && $0 != "\"" && $0 != "," && $0 != "}" }
-            if !token.isEmpty, token != Substring(mask) {
+            let token = rest.prefix { !$0.isWhitespace && $0 != "\"" && $0 != "," && $0 != "}" && $0 != "]" }
+            if token.count >= 8, token != Substring(mask) {
                 output += mask
                 rest = rest[token.endIndex...]
             }
