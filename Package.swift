@@ -36,9 +36,12 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CSecp256k1", path: "Sources/System/CSecp256k1", pkgConfig: "libsecp256k1",
                        providers: [.apt(["libsecp256k1-dev"])]),
+        // prctl(2) wrappers (parent-death signal), in a header only.
+        .systemLibrary(name: "CProcessControl", path: "Sources/System/CProcessControl"),
 
         // Shared libraries.
         .target(name: "InfernetCore", dependencies: [
+            "CProcessControl",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -164,11 +167,11 @@ let package = Package(
         ], path: "Sources/Bench"),
 
         .executableTarget(name: "infernet-evm-bench", dependencies: [
-            "EVM", "CSecp256k1",
+            "EVM", "CSecp256k1", "InfernetCore",
             .product(name: "BigInt", package: "BigInt"),
         ], path: "Sources/EVMBench"),
 
-        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore"]),
+        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
         // Fixtures shared by test targets (the project's Python, the devnet process).
         .target(name: "TestSupport", dependencies: ["EVM"], path: "Tests/Support"),

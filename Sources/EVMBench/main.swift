@@ -1,5 +1,6 @@
 // infernet-evm-bench: throughput of the EVM library's hot paths, next to libsecp256k1 alone.
 // Run a release build: swift build -c release --scratch-path .build-evm-release --product infernet-evm-bench
+import InfernetCore
 import CSecp256k1
 import EVM
 import Foundation

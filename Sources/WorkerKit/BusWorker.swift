@@ -10,7 +10,7 @@ public protocol BusRequestHandler: Sendable {
 
 /// Serves the requests the broker routes to this peer, many at once, and drains on graceful
 /// shutdown: stop taking new requests, finish the ones in flight, then leave.
-public struct BusWorkerService<Handler: BusRequestHandler>: Service {
+public struct BusWorkerService<Handler: BusRequestHandler>: Service, CustomStringConvertible {
     let peer: BusPeer
     let handler: Handler
     let logger: Logger
@@ -20,6 +20,9 @@ public struct BusWorkerService<Handler: BusRequestHandler>: Service {
         self.handler = handler
         self.logger = logger
     }
+
+    /// What the service group logs at debug level: the handler's type, never its config.
+    public var description: String { "BusWorkerService<\(Handler.self)>" }
 
     public func run() async throws {
         await withGracefulShutdownHandler {

@@ -1,3 +1,4 @@
+import InfernetCore
 import EVM
 import Foundation
 import XCTest

@@ -72,6 +72,12 @@ final class OnchainPaymentTests: DevnetTestCase {
             if earned == 0 { try await Task.sleep(for: .milliseconds(200)) }
         }
         XCTAssertEqual(earned, amount - protocolFee(amount))
+        // Recorded once, from the receipt the chain worker stored first and then had acknowledged.
+        let rows = try await ledger.earnings(subscriptionID: UInt32(id))
+        XCTAssertEqual(Set(rows.map(\.transactionHash)).count, 1, "\(rows)")
+        let store = try ChainStore(path: node.directory.appendingPathComponent("var/chain.sqlite").path)
+        let waiting = try await store.unacknowledgedReceiptCount()
+        XCTAssertEqual(waiting, 0)
     }
 
     func testERC20PaymentIsSplitBetweenTheNodeAndTheProtocol() async throws {

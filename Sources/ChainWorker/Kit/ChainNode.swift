@@ -51,7 +51,7 @@ public actor ChainNode {
         let registry: Address
         do {
             store = try ChainStore(path: ChainStore.path(dataDirectory: config.node.dataDirectory))
-            registry = try Address(hex: config.chain.registryAddress, checksum: false)
+            registry = try Address(hex: config.chain.registryAddress)  // validated at config load (same rule)
         } catch {
             logger.error("the chain worker cannot start", metadata: ["error": "\(error)"])
             return nil

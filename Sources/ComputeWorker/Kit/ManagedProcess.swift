@@ -20,9 +20,18 @@ actor ManagedProcess {
     func start() throws {
         guard !stopping else { return }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // `exec` so signals reach the service itself, not a shell around it.
-        process.arguments = ["-c", "exec " + container.command]
+        let shell = ["/bin/sh", "-c", "exec " + container.command]
+        // Through `infernet-node exec-child` when it is installed beside us: the container then
+        // dies with this process even on a `kill -9` (parent-death signal).
+        let shim = Self.executableDirectory + "/infernet-node"
+        if FileManager.default.isExecutableFile(atPath: shim) {
+            process.executableURL = URL(fileURLWithPath: shim)
+            process.arguments = ["exec-child", "--parent", String(getpid()), "--"] + shell
+        } else {
+            process.executableURL = URL(fileURLWithPath: shell[0])
+            process.arguments = Array(shell.dropFirst())
+        }
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in container.env { environment[key] = value }
         environment["PORT"] = String(container.port)

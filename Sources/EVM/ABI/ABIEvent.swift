@@ -1,3 +1,4 @@
+import InfernetCore
 import Foundation
 
 /// A contract event: its topic and the decoding of logs.

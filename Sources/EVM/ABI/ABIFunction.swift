@@ -1,3 +1,4 @@
+import InfernetCore
 import Foundation
 
 /// Splits `name(types…)` into the name and the parsed parameter types.

@@ -1,3 +1,4 @@
+import InfernetCore
 import CSecp256k1
 import Foundation
 

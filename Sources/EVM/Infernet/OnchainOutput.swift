@@ -1,3 +1,4 @@
+import InfernetCore
 import Foundation
 
 /// Errors from serialising a container output for on-chain delivery.

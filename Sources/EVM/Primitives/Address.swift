@@ -1,3 +1,4 @@
+import InfernetCore
 import Foundation
 
 /// Errors from parsing an address.

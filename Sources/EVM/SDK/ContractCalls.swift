@@ -1,3 +1,4 @@
+import InfernetCore
 import Foundation
 
 /// Calls a view function through a `ContractCaller` and decodes its outputs.

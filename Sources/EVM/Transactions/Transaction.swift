@@ -1,3 +1,4 @@
+import InfernetCore
 import BigInt
 import Foundation
 

@@ -76,8 +76,11 @@ extension ContainerConfig {
         port = try section.int("port", default: 3000, range: 1...65535)
         external = try section.bool("external", default: true)
         gpu = try section.bool("gpu", default: false)
-        acceptedPayments = Dictionary(
-            try section.stringMap("accepted_payments").map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        let payments = try section.stringMap("accepted_payments")
+        for token in payments.keys.sorted() {
+            try ConfigValidation.address(token, key: section.keyPath("accepted_payments.\(token)"))
+        }
+        acceptedPayments = Dictionary(payments.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         for (token, amount) in acceptedPayments where amount.isEmpty || !amount.allSatisfy(\.isNumber) {
             throw ConfigError(key: section.keyPath("accepted_payments.\(token)"), "expected an amount in wei (digits), got '\(amount)'")
         }
@@ -85,8 +88,16 @@ extension ContainerConfig {
         for (index, cidr) in allowedIPs.enumerated() where IPRange(cidr) == nil {
             throw ConfigError(key: section.keyPath("allowed_ips[\(index)]"), "'\(cidr)' is not an IP address or CIDR range")
         }
-        allowedAddresses = try section.strings("allowed_addresses").map { $0.lowercased() }
-        allowedDelegateAddresses = try section.strings("allowed_delegate_addresses").map { $0.lowercased() }
+        allowedAddresses = try section.strings("allowed_addresses")
+        for (index, address) in allowedAddresses.enumerated() {
+            try ConfigValidation.address(address, key: section.keyPath("allowed_addresses[\(index)]"))
+        }
+        allowedAddresses = allowedAddresses.map { $0.lowercased() }
+        allowedDelegateAddresses = try section.strings("allowed_delegate_addresses")
+        for (index, address) in allowedDelegateAddresses.enumerated() {
+            try ConfigValidation.address(address, key: section.keyPath("allowed_delegate_addresses[\(index)]"))
+        }
+        allowedDelegateAddresses = allowedDelegateAddresses.map { $0.lowercased() }
         description = try section.string("description", default: "")
         command = try section.string("command", default: "")
         env = try section.stringMap("env")

@@ -10,7 +10,10 @@ extension NodeConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(key: "", "cannot read config file '\(path)'")
         }
-        return try parse(data)
+        let config = try parse(data)
+        // From here on every log line of this process hides the config's secrets.
+        Redaction.register(config: config)
+        return config
     }
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(ConfigError) -> NodeConfig {
@@ -93,13 +96,29 @@ extension NodeConfig {
         chain.snapshotSync.startingSubID = try sync.int("starting_sub_id", default: 0, range: 0...Int(UInt32.max))
         chain.snapshotSync.syncPeriod = try sync.double("sync_period", default: 0.5)
         warnings += (section.unknownKeys + wallet.unknownKeys + sync.unknownKeys).map(unknown)
-        guard chain.enabled else { return }
-        if chain.rpcURL.isEmpty { throw ConfigError(key: "chain.rpc_url", "is required when chain.enabled is true") }
-        if chain.registryAddress.isEmpty { throw ConfigError(key: "chain.registry_address", "is required when chain.enabled is true") }
-        if chain.wallet.privateKey.isEmpty { throw ConfigError(key: "chain.wallet.private_key", "is required when chain.enabled is true") }
-        let hex = chain.wallet.privateKey.value.dropFirst(2)
-        if hex.count != 64 || !hex.allSatisfy(\.isHexDigit) {
-            throw ConfigError(key: "chain.wallet.private_key", "must be 32 bytes of hex (the value is not shown)")
+        if chain.enabled {
+            if chain.rpcURL.isEmpty { throw ConfigError(key: "chain.rpc_url", "is required when chain.enabled is true") }
+            if chain.registryAddress.isEmpty { throw ConfigError(key: "chain.registry_address", "is required when chain.enabled is true") }
+            if chain.wallet.privateKey.isEmpty { throw ConfigError(key: "chain.wallet.private_key", "is required when chain.enabled is true") }
+        }
+        // Given values are checked even with the chain off: the wallet commands use them too.
+        if !chain.wallet.privateKey.isEmpty {
+            try ConfigValidation.privateKey(chain.wallet.privateKey, keyPath: "chain.wallet.private_key")
+        }
+        if !chain.registryAddress.isEmpty {
+            try ConfigValidation.address(chain.registryAddress, key: "chain.registry_address")
+        }
+        if !chain.wallet.paymentAddress.isEmpty {
+            try ConfigValidation.address(chain.wallet.paymentAddress, key: "chain.wallet.payment_address")
+        }
+        for (index, url) in ([chain.rpcURL] + chain.extraRPCURLs).enumerated() where !url.isEmpty {
+            guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+                  ["http", "https", "ws", "wss"].contains(scheme), components.host?.isEmpty == false
+            else {
+                // Shown redacted: an RPC URL may carry an API key.
+                throw ConfigError(key: index == 0 ? "chain.rpc_url" : "chain.rpc_urls[\(index - 1)]",
+                                  "'\(Redaction.url(url))' is not an http(s) or ws(s) URL")
+            }
         }
     }
 

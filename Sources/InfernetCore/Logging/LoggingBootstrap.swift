@@ -11,7 +11,7 @@ public enum LoggingBootstrap {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: "\(process)[\(getpid())] \(label)")
             handler.logLevel = level
-            return handler
+            return RedactingLogHandler(handler)
         }
     }
 }
@@ -26,6 +26,56 @@ public enum ProcessBootstrap {
             NIOSingletons.groupLoopCountSuggestion = loops
         }
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        Redaction.register(environment: ProcessInfo.processInfo.environment)
         LoggingBootstrap.bootstrap(process: process)
+        ParentWatch.start()
+    }
+}
+
+/// Passes every message and metadata value through `Redaction.scrub` before the wrapped
+/// handler writes it: the one place secrets are kept out of the logs, at every level.
+public struct RedactingLogHandler<Wrapped: LogHandler>: LogHandler {
+    var wrapped: Wrapped
+
+    public init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+    public var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    public var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { wrapped.metadataProvider }
+        set { wrapped.metadataProvider = newValue }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var event = event
+        event.message = Logger.Message(stringLiteral: Redaction.scrub(event.message.description))
+        event.metadata = event.metadata.map { Self.scrub($0) }
+        wrapped.log(event: event)
+    }
+
+    static func scrub(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        metadata.mapValues(scrub)
+    }
+
+    static func scrub(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        switch value {
+        case .string(let text): .string(Redaction.scrub(text))
+        case .stringConvertible(let convertible): .string(Redaction.scrub(convertible.description))
+        case .array(let values): .array(values.map(scrub))
+        case .dictionary(let values): .dictionary(values.mapValues(scrub))
+        }
     }
 }

@@ -25,7 +25,7 @@ public struct PaymentWorkerApp {
             return PaymentRequestHandler(checker: nil, recorder: nil, logger: logger)
         }
         let registry: Address
-        do { registry = try Address(hex: config.chain.registryAddress, checksum: false) } catch {
+        do { registry = try Address(hex: config.chain.registryAddress) } catch {  // validated at config load (same rule)
             logger.error("chain.registry_address is not an address; payment checks cannot read the chain",
                          metadata: ["error": "\(error)"])
             let failure = PaymentRequestHandler.SetupFailure("chain.registry_address is not an address: \(error)")
@@ -37,7 +37,7 @@ public struct PaymentWorkerApp {
         // Only the derived address is kept; the key itself never leaves the config.
         let node = try? PrivateKey(hex: config.chain.wallet.privateKey.value).address
         let checker = PaymentChecker(policy: PaymentPolicy(config: config), chain: chain, nodeAddress: node)
-        let nodeWallet = try? Address(hex: config.chain.wallet.paymentAddress, checksum: false)
+        let nodeWallet = try? Address(hex: config.chain.wallet.paymentAddress)
         let path = PaymentLedger.path(dataDirectory: config.node.dataDirectory)
         let recorder = Result { () throws(PaymentRequestHandler.SetupFailure) -> DeliveryRecorder in
             do {

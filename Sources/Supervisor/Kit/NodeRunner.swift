@@ -21,6 +21,10 @@ public struct NodeRunner {
     public func run() async throws {
         let logger = Logger(label: "supervisor")
         let config = WorkerOptions(configPath: configPath, busEndpoint: nil, identity: "supervisor").loadConfig(logger: logger)
+        let ownDirectory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]).deletingLastPathComponent().path
+        // Before the broker, the containers and the workers: a bad setting stops here (exit 78).
+        try StartupChecks.run(config: config, searchDirectories: [ownDirectory, binDirectory])
         try FileManager.default.createDirectory(atPath: config.node.dataDirectory, withIntermediateDirectories: true)
         let endpoint = config.node.resolvedBusEndpoint()
         if endpoint.hasPrefix("ipc://") { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst(6))) }

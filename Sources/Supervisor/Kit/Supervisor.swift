@@ -124,6 +124,11 @@ public actor Supervisor {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: spec.executable)
         process.arguments = spec.arguments
+        // The worker arms a parent-death signal against this PID (ParentWatch): no orphans
+        // after a `kill -9` of the supervisor.
+        var environment = ProcessInfo.processInfo.environment
+        environment[ParentWatch.variable] = String(getpid())
+        process.environment = environment
         process.terminationHandler = { [weak self] finished in
             let pid = finished.processIdentifier
             let status = finished.terminationStatus

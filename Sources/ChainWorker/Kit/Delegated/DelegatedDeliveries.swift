@@ -83,10 +83,27 @@ public actor DelegatedDeliveries: DeliveryExtension {
             let failures = record.attempts + 1
             let final = error.isPermanent || failures >= DeliveryScheduler.maxAttempts
             logger.warning("delegated delivery failed", metadata: ["key": "\(record.key)", "reason": "\(error)"])
-            try? await store.updateDelegated(key: record.key, status: final ? .failed : .pending, attempts: failures,
-                                             error: error.description)
+            await persist(record.key, status: final ? .failed : .pending, attempts: failures, error: error.description)
         } catch {
-            try? await store.updateDelegated(key: record.key, status: .pending, attempts: record.attempts, error: "\(error)")
+            await persist(record.key, status: .pending, attempts: record.attempts, error: "\(error)")
+        }
+    }
+
+    /// Writes an outcome, retrying a failed write a few times so a record is not left
+    /// `computing` until the next restart; a write that keeps failing is logged.
+    private func persist(_ key: String, status: DelegatedRecord.Status, attempts: Int, error message: String) async {
+        for attempt in 1...5 {
+            do {
+                try await store.updateDelegated(key: key, status: status, attempts: attempts, error: message)
+                return
+            } catch {
+                if attempt == 5 || Task.isCancelled {
+                    logger.error("cannot store a delegated delivery's outcome; it is retried after a restart",
+                                 metadata: ["key": "\(key)", "error": "\(error)"])
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(100 << attempt))
+            }
         }
     }
 

@@ -22,6 +22,8 @@ public actor DeliveryScheduler {
     /// Pairs whose record is final (delivered, failed, skipped), so each tick need not read them.
     private var settled: Set<IntervalKey> = []
     private let extensions: [any DeliveryExtension]
+    /// Payment receipts, stored with their delivery and re-sent until acknowledged.
+    public let receipts: ReceiptOutbox
 
     public init(pipeline: DeliveryPipeline, store: ChainStore, concurrency: Int, tickInterval: Duration = .milliseconds(250),
                 extensions: [any DeliveryExtension] = [], logger: Logger) {
@@ -31,9 +33,18 @@ public actor DeliveryScheduler {
         self.concurrency = max(1, concurrency)
         self.tickInterval = tickInterval
         self.logger = logger
+        self.receipts = ReceiptOutbox(store: store, payments: pipeline.payments, logger: logger)
     }
 
     public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { [receipts] in await receipts.run() }
+            await runTicks()
+            group.cancelAll()
+        }
+    }
+
+    private func runTicks() async {
         do {
             let reset = try await store.resetInterruptedDeliveries()
             if reset > 0 { logger.notice("deliveries interrupted by a restart will be retried", metadata: ["count": "\(reset)"]) }
@@ -184,15 +195,36 @@ public actor DeliveryScheduler {
                 "subscription": "\(key)", "reason": "\(error)", "attempts": "\(failures)",
             ])
             let status: DeliveryStatus = if case .paymentRefused = error { .skipped } else { final ? .failed : .pending }
-            try? await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
-                                                         status: status, attempts: failures, error: error.description))
+            await persist(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
+                                         status: status, attempts: failures, error: error.description))
             if !final { postpone(key, attempts: failures) }
         } catch {
             // RPC or bus trouble: nothing was wrong with the delivery itself, so it costs no attempt.
             logger.notice("delivery postponed", metadata: ["subscription": "\(key)", "error": "\(error)"])
-            try? await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
-                                                         status: .pending, attempts: attempts, error: "\(error)"))
+            await persist(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
+                                         status: .pending, attempts: attempts, error: "\(error)"))
             postpone(key, attempts: 1)
+        }
+    }
+
+    /// Writes a delivery's outcome, retrying a failed write (a busy or full disk) a few times:
+    /// a record left `computing` would otherwise wait for the next restart.
+    private func persist(_ record: DeliveryRecord) async {
+        var attempt = 0
+        while true {
+            do {
+                try await store.saveDelivery(record)
+                return
+            } catch {
+                attempt += 1
+                guard attempt < 5, !Task.isCancelled else {
+                    logger.error("cannot store a delivery's outcome; it is retried after a restart", metadata: [
+                        "subscription": "\(record.subscriptionID)", "interval": "\(record.interval)",
+                        "status": "\(record.status.rawValue)", "error": "\(error)"])
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(100 << attempt))
+            }
         }
     }
 
@@ -214,6 +246,7 @@ public actor DeliveryScheduler {
         let hash = event.record.hash.hexString
         var record = DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval, status: .sent,
                                     transactionHash: hash, attempts: attempts)
+        var receipt: DeliveryReceipt?
         switch event.kind {
         case .bumped, .final: return
         case .reorged: record.status = .sent
@@ -222,7 +255,7 @@ public actor DeliveryScheduler {
             record.status = .delivered
             logger.info("delivery mined", metadata: ["subscription": "\(key)", "block": "\(event.record.minedBlock ?? 0)",
                                                      "hash": "\(hash)"])
-            await recordPayment(key, hash: hash)
+            receipt = try await paymentReceipt(key, hash: hash)
         case .mined:
             record.attempts = attempts + 1
             record.status = record.attempts >= Self.maxAttempts ? .failed : .pending
@@ -230,17 +263,18 @@ public actor DeliveryScheduler {
             postpone(key, attempts: record.attempts)
             logger.warning("delivery reverted", metadata: ["subscription": "\(key)", "attempts": "\(record.attempts)"])
         }
-        try await store.saveDelivery(record)
+        // The receipt is stored with the delivery, in one commit, before anything is sent; the
+        // outbox sends it until the payment worker acknowledges it.
+        try await store.saveDelivery(record, receipt: receipt)
     }
 
-    private func recordPayment(_ key: IntervalKey, hash: String) async {
-        guard let stored = try? await store.subscription(id: key.subscriptionID),
+    /// The receipt a mined delivery earns, or nil when the subscription pays nothing.
+    private func paymentReceipt(_ key: IntervalKey, hash: String) async throws -> DeliveryReceipt? {
+        guard let stored = try await store.subscription(id: key.subscriptionID),
               stored.subscription.paymentAmount > 0,
-              let containers = pipeline.chain.lookup.chain(for: stored.subscription.containerID) else { return }
-        let receipt = DeliveryReceipt(subscriptionID: key.subscriptionID, interval: key.interval, transactionHash: hash,
-                                      containers: containers, paymentToken: stored.subscription.paymentToken.hex)
-        let payments = pipeline.payments
-        Task { try? await payments.record(receipt) }
+              let containers = pipeline.chain.lookup.chain(for: stored.subscription.containerID) else { return nil }
+        return DeliveryReceipt(subscriptionID: key.subscriptionID, interval: key.interval, transactionHash: hash,
+                               containers: containers, paymentToken: stored.subscription.paymentToken.hex)
     }
 }
 

@@ -58,6 +58,7 @@ public final class ChainStore: Sendable {
         }
         registerTransactionTables(&migrator)
         registerDelegatedTables(&migrator)
+        registerReceiptTables(&migrator)
         return migrator
     }
 
@@ -170,13 +171,15 @@ public final class ChainStore: Sendable {
 
     /// Records (inserts or replaces) the state of one (subscription, interval).
     public func saveDelivery(_ record: DeliveryRecord) async throws {
-        try await pool.write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO deliveries (subscription_id, interval, status, tx_hash, attempts, error, updated)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [Int64(record.subscriptionID), Int64(record.interval), record.status.rawValue,
-                                 record.transactionHash, record.attempts, record.error, Date().timeIntervalSince1970])
-        }
+        try await pool.write { db in try Self.write(record, db) }
+    }
+
+    static func write(_ record: DeliveryRecord, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO deliveries (subscription_id, interval, status, tx_hash, attempts, error, updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Int64(record.subscriptionID), Int64(record.interval), record.status.rawValue,
+                             record.transactionHash, record.attempts, record.error, Date().timeIntervalSince1970])
     }
 
     static func decodeDeliveryRow(_ row: Row) throws -> DeliveryRecord {
