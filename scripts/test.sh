@@ -24,3 +24,9 @@ bash scripts/test-python.sh
 
 echo "== Python tests: inference services (ONNX, Torch)"
 bash scripts/test-services.sh
+
+echo "== Hostile clients: bounds, slow/idle connections, ownership, schemathesis"
+hostile_start=$(date +%s)
+hostile_venv=$(bash scripts/setup-hostile.sh | tail -1)
+timeout 900 "$hostile_venv/bin/python" -m pytest -q -s Tests/Python/hostile
+echo "== hostile-client stage: $(( $(date +%s) - hostile_start )) s"

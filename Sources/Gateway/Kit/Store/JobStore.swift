@@ -45,6 +45,13 @@ public final class JobStore: Sendable {
                 CREATE INDEX jobs_running ON jobs (created) WHERE status = 'running';
                 """)
         }
+        // Sends of each job (the poison-job bound) and an index for pruning finished jobs.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+                CREATE INDEX jobs_finished ON jobs (updated) WHERE status != 'running';
+                """)
+        }
         return migrator
     }
 
