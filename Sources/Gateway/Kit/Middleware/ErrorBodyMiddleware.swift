@@ -1,5 +1,6 @@
 import Hummingbird
 import InfernetCore
+import NIOCore
 
 /// Gives the router's own errors the API's error shape `{"error": ..., "params": {...}}`: an
 /// unknown path is 404, a known path with the wrong method is 405 with `Allow`, and an
@@ -21,6 +22,8 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError {
             throw Self.translate(error, request: request, bodyLimit: bodyLimit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge(limit: bodyLimit)
         }
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import InfernetCore
+import NIOCore
 
 extension Request {
     /// The body parsed as JSON; malformed JSON or an oversized body is a 400/413 with a JSON
@@ -9,6 +10,8 @@ extension Request {
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge(limit: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.bodyTooLarge(limit: limit)
         }
