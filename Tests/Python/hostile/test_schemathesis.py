@@ -22,10 +22,11 @@ CHECKS = ",".join([
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
-    started = HostileNode(tmp_path_factory.mktemp("schemathesis"), {"hello": ""},
+    # "hello-world", the id the document's example names, so generated jobs also reach a container.
+    started = HostileNode(tmp_path_factory.mktemp("schemathesis"), {"hello-world": ""},
                           node={"max_request_body_bytes": 1 << 20})
     try:
-        started.wait_ready("hello")
+        started.wait_ready("hello-world")
         yield started
     finally:
         started.stop()
@@ -37,7 +38,7 @@ def test_served_document_holds_for_generated_requests(node, tmp_path):
         pytest.fail(f"schemathesis is not installed next to {sys.executable}; run with the venv of scripts/setup-hostile.sh")
     command = [str(binary), "run", f"{node.base}/openapi.yaml", "--url", node.base, "--checks", CHECKS,
                "--max-examples", os.environ.get("INFERNET_SCHEMATHESIS_EXAMPLES", "40"), "--seed", "10",
-               "--max-time", "120", "--request-timeout", "20", "--workers", "2",
+               "--max-time", "100", "--request-timeout", "20", "--workers", "2",
                "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all",
                "--report", "junit", "--report-dir", str(tmp_path)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=240, env={**os.environ, "NO_COLOR": "1"})
