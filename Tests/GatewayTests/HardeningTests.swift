@@ -16,8 +16,8 @@ final class HardeningTests: XCTestCase {
             healthy.containers = ["echo"]
             try await store.save(healthy)
             // Two earlier starts re-sent "poison" and its worker died each time: 3 sends so far.
-            let first = try await store.recordAttempt(id: "poison")
-            let second = try await store.recordAttempt(id: "poison")
+            let first = try await store.recordAttempt(id: "poison", client: "127.0.0.1")
+            let second = try await store.recordAttempt(id: "poison", client: "127.0.0.1")
             XCTAssertEqual([first, second], [2, 3])
         }
         let node = try await TestNode(directory: directory)

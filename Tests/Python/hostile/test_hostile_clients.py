@@ -136,16 +136,29 @@ def test_status_push_changes_only_the_pushers_record(node):
         finally:
             sock.close()
 
-    owned = {"id": "job-of-127-0-0-2", "status": "success", "containers": ["hello"], "data": {"answer": 42}}
-    assert push("127.0.0.2", owned) == (200, {})
-    forged = {"id": "job-of-127-0-0-2", "status": "failed", "containers": ["hello"], "data": "forged"}
-    status, body = push("127.0.0.1", forged)
-    assert status == 403 and body["params"]["field"] == "id", (status, body)
-    mine = results("127.0.0.2", "job-of-127-0-0-2")
-    assert mine == [{"id": "job-of-127-0-0-2", "status": "success",
-                     "result": {"container": "hello", "output": {"answer": 42}}}], mine
-    # Reads stay per client: the other client does not see it.
-    assert results("127.0.0.1", "job-of-127-0-0-2") == []
+    # A job of 127.0.0.2 (submitted for real), then a forged push for its id from 127.0.0.1.
+    sock = connect(node.port, source="127.0.0.2")
+    try:
+        status, _, body = raw_request(sock, "POST", "/api/jobs", json.dumps({"containers": ["hello"], "data": {"q": "mine"}}).encode())
+        assert status == 200, body
+        job_id = json.loads(body)["id"]
+    finally:
+        sock.close()
+    deadline = time.monotonic() + 30
+    while results("127.0.0.2", job_id)[0]["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    before = results("127.0.0.2", job_id)
+    assert before[0]["status"] == "success" and "mine" in json.dumps(before[0]["result"]), before
+    forged = {"id": job_id, "status": "failed", "containers": ["hello"], "data": "forged"}
+    assert push("127.0.0.1", forged) == (200, {})
+    # 127.0.0.2's job is untouched; the push made (or changed) 127.0.0.1's own record only, as in
+    # the reference, which keys records by client address and id.
+    assert results("127.0.0.2", job_id) == before
+    assert results("127.0.0.1", job_id) == [{"id": job_id, "status": "failed",
+                                             "result": {"container": "hello", "error": "forged"}}]
+    # A push for its own job from 127.0.0.2 does change it.
+    assert push("127.0.0.2", {"id": job_id, "status": "success", "containers": ["hello"], "data": {"n": 1}}) == (200, {})
+    assert results("127.0.0.2", job_id)[0]["result"] == {"container": "hello", "output": {"n": 1}}
 
 
 def test_streamed_result_is_stored_as_output_object(node):

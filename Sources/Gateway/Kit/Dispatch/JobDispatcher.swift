@@ -80,7 +80,7 @@ public final class JobDispatcher: Service, Sendable {
             logger.info("re-sending jobs left running by a previous run", metadata: ["jobs": "\(leftovers.count)"])
             for job in leftovers {
                 // A job whose run keeps killing its worker or the gateway is failed, not re-sent forever.
-                let attempts = try await store.recordAttempt(id: job.id)
+                let attempts = try await store.recordAttempt(id: job.id, client: job.client)
                 if attempts > limits.maxAttempts {
                     logger.warning("failing a job that was cut short too often", metadata: ["job": "\(job.id)", "attempts": "\(attempts - 1)"])
                     await record(job, error: BusError.remote(

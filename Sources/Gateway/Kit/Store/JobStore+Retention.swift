@@ -6,10 +6,10 @@ import ServiceLifecycle
 
 extension JobStore {
     /// Counts one more send of a job left `running` by an earlier run; returns the sends so far.
-    public func recordAttempt(id: String) async throws -> Int {
+    public func recordAttempt(id: String, client: String) async throws -> Int {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE jobs SET attempts = attempts + 1 WHERE id = ?", arguments: [id])
-            return try Int.fetchOne(db, sql: "SELECT attempts FROM jobs WHERE id = ?", arguments: [id]) ?? 0
+            try db.execute(sql: "UPDATE jobs SET attempts = attempts + 1 WHERE client = ? AND id = ?", arguments: [client, id])
+            return try Int.fetchOne(db, sql: "SELECT attempts FROM jobs WHERE client = ? AND id = ?", arguments: [client, id]) ?? 0
         }
     }
 
