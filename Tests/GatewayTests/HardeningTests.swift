@@ -45,6 +45,11 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(byCount, 7)
         let left = try await store.jobIDs(client: "127.0.0.1", pending: nil)
         XCTAssertEqual(Set(left), ["done-7", "done-8", "done-9", "running-1", "running-2"])
+        // Gone from reads too (the cache forgets them), kept ones still readable.
+        let pruned = try await store.job(id: "done-0", client: "127.0.0.1")
+        XCTAssertNil(pruned)
+        let kept = try await store.job(id: "done-9", client: "127.0.0.1")
+        XCTAssertEqual(kept?.status, .success)
         // By age: everything finished before now goes; running jobs never do.
         let byAge = try await store.prune(before: Date().timeIntervalSince1970 + 1, keep: 0)
         XCTAssertEqual(byAge, 3)

@@ -39,5 +39,12 @@ final class JobCache: Sendable {
         }
     }
 
+    /// Forgets pruned jobs (their slots in the ring are reused as new jobs arrive).
+    func remove(_ keys: [(client: String, id: String)]) {
+        state.withLock { state in
+            for key in keys { state.jobs[Self.key(client: key.client, id: key.id)] = nil }
+        }
+    }
+
     var count: Int { state.withLock { $0.jobs.count } }
 }

@@ -17,21 +17,25 @@ extension JobStore {
     /// `keep` finished jobs (0: no count limit). Running jobs are never touched. Returns the
     /// number deleted. Deleted pages are reused by later jobs, so the file stays bounded.
     public func prune(before: Double?, keep: Int) async throws -> Int {
-        try await pool.write { db in
-            var deleted = 0
+        let deleted = try await pool.write { db -> [(client: String, id: String)] in
+            var deleted: [Row] = []
             if let before {
-                try db.execute(sql: "DELETE FROM jobs WHERE status != 'running' AND updated < ?", arguments: [before])
-                deleted += db.changesCount
+                deleted += try Row.fetchAll(
+                    db, sql: "DELETE FROM jobs WHERE status != 'running' AND updated < ? RETURNING client, id",
+                    arguments: [before])
             }
             if keep > 0 {
-                try db.execute(sql: """
+                deleted += try Row.fetchAll(db, sql: """
                     DELETE FROM jobs WHERE status != 'running' AND updated <= (
                         SELECT updated FROM jobs WHERE status != 'running' ORDER BY updated DESC LIMIT 1 OFFSET ?)
+                    RETURNING client, id
                     """, arguments: [keep])
-                deleted += db.changesCount
             }
-            return deleted
+            return deleted.map { (client: $0["client"], id: $0["id"]) }
         }
+        // Reads must not find a pruned job in the cache either.
+        cache.remove(deleted)
+        return deleted.count
     }
 
     /// The database's size on disk (main file and WAL), in bytes.
