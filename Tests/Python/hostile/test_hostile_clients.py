@@ -5,6 +5,8 @@ every loop is bounded."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import time
 import urllib.request
@@ -276,3 +278,34 @@ def test_connections_beyond_the_cap_are_refused_quickly(tight):
     # Once they are gone, new connections are accepted again.
     time.sleep(0.3)
     assert http_json("GET", tight.base + "/health")[0] == 200
+
+
+def test_a_job_whose_run_keeps_dying_is_failed_not_resent_forever(tmp_path):
+    """The gateway is killed (-9) three times while a job runs: each start re-sends the jobs left
+    running, counting sends in gateway.sqlite; at the fourth start the job is over
+    node.max_job_attempts=3 and fails instead of being sent again."""
+    node = HostileNode(tmp_path / "poison-attempts", {"slow": "--delay-ms 8000"})
+    try:
+        node.wait_ready("slow", timeout=120)
+        job_id = node.submit(["slow"], {"q": "x"})
+        for kill in range(3):
+            time.sleep(0.5)
+            gateway = node.pid_of("infernet-gateway")
+            os.kill(gateway, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if node.pid_of("infernet-gateway") != gateway and http_json("GET", node.base + "/health", timeout=2)[0] == 200:
+                        break
+                except (LookupError, OSError):
+                    pass
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"gateway not back after kill {kill + 1}:\n{node.log_text()}")
+        job = node.result(job_id, timeout=30)
+        assert job["status"] == "failed", job
+        assert "cut short 3 times" in error_of(job) and "node.max_job_attempts=3" in error_of(job), job
+        # The node goes on serving.
+        assert node.run_job(["slow"], {"q": "after"}, timeout=60)["status"] == "success"
+    finally:
+        node.stop()
