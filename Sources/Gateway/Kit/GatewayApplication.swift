@@ -82,7 +82,7 @@ public struct Gateway: Sendable {
         JobsRoutes(intake: intake).register(on: router)
         StreamRoutes(intake: intake, bus: bus).register(on: router)
         StatusRoutes(store: store, bodyLimit: bodyLimit).register(on: router)
-        DocumentRoutes(metrics: metrics, bus: bus, chainEnabled: config.chain.enabled).register(on: router)
+        DocumentRoutes(metrics: metrics, bus: bus, chainEnabled: config.chain.enabled, connections: connections).register(on: router)
         return router
     }
 

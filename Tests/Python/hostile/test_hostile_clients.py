@@ -264,8 +264,13 @@ def test_connections_beyond_the_cap_are_refused_quickly(tight):
             closed.append(_closed(sock))
         # The cap is 40 open connections (the kept one included): the rest were closed at once.
         assert 15 <= sum(closed) <= 60 - 30, sum(closed)
-        # The connections within the cap, and the kept one, are served.
+        # The connections within the cap, and the kept one, are served; /metrics counts both.
         assert raw_request(kept, "GET", "/health")[0] == 200
+        status, _, metrics = raw_request(kept, "GET", "/metrics")
+        figures = {line.split()[0]: float(line.split()[1]) for line in metrics.decode().splitlines()
+                   if line.startswith("infernet_gateway_") and "connections" in line}
+        assert figures["infernet_gateway_refused_connections"] >= sum(closed), figures
+        assert figures["infernet_gateway_open_connections"] <= 40, figures
         for sock, was_closed in zip(extra, closed):
             if not was_closed:
                 sock.setblocking(True)
