@@ -42,7 +42,9 @@ def test_served_document_holds_for_generated_requests(node, tmp_path):
                "--max-time", "100", "--request-timeout", "20", "--workers", "2",
                "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all",
                "--report", "junit", "--report-dir", str(tmp_path)]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=240, env={**os.environ, "NO_COLOR": "1"})
+    # In tmp_path: schemathesis keeps a cache directory in its working directory.
+    run = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=tmp_path,
+                         env={**os.environ, "NO_COLOR": "1"})
     output = run.stdout + run.stderr
     print(output[-4000:])
     assert run.returncode == 0, output[-12000:] + "\n" + node.log_text(3000)
