@@ -34,3 +34,9 @@ echo "== Python tests: EZKL proofs (compiler, differential, on chain through the
 ezkl_started=$(date +%s)
 bash scripts/test-ezkl.sh
 echo "== EZKL stage: $(( $(date +%s) - ezkl_started )) s"
+
+echo "== Hostile clients: bounds, slow/idle connections, ownership, schemathesis"
+hostile_start=$(date +%s)
+hostile_venv=$(bash scripts/setup-hostile.sh | tail -1)
+timeout 900 "$hostile_venv/bin/python" -m pytest -q -s Tests/Python/hostile
+echo "== hostile-client stage: $(( $(date +%s) - hostile_start )) s"

@@ -1,5 +1,7 @@
 import Foundation
 public import Hummingbird
+import HummingbirdCore
+import InfernetCore
 public import Logging
 
 /// Answers one `/service_output` request.
@@ -51,8 +53,11 @@ public struct ServiceApplication: Sendable {
     public func buildApplication(
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        // Idle and slow connections are closed, and connections are capped (ConnectionLimits defaults).
+        let counter = ConnectionCounter(limit: ConnectionLimits().maxConnections)
+        return Application(
             router: buildRouter(),
+            server: .guardedHTTP1(limits: ConnectionLimits(), counter: counter),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: info.id
@@ -64,6 +69,7 @@ public struct ServiceApplication: Sendable {
 
     /// Serves until SIGTERM or SIGINT.
     public func run() async throws {
+        raiseOpenFileLimit()
         try await buildApplication().runService()
     }
 

@@ -98,7 +98,7 @@ final class JobsTests: XCTestCase {
         XCTAssertLessThan(firstChunk.0, arrivals.last!.0 - 0.2, "chunks were not relayed as they arrived: \(arrivals)")
         let result = try await node.result(id)
         XCTAssertEqual(result["status"], "success")
-        XCTAssertEqual(result["result"]?["output"], "Hello, streaming world!")
+        XCTAssertEqual(result["result"]?["output"]?["output"], "Hello, streaming world!")
 
         let delegated = try await node.call(.POST, "/api/jobs/stream", body: GuardianTests.delegatedBody)
         XCTAssertEqual(delegated.status, 400)

@@ -28,7 +28,7 @@ final class PersistenceTests: XCTestCase {
         let reopened = try JobStore(path: path)
         let count = try await reopened.count()
         XCTAssertEqual(count, 3)
-        let b = try await reopened.job(id: "b")
+        let b = try await reopened.job(id: "b", client: "127.0.0.1")
         XCTAssertEqual(b?.status, .success)
         XCTAssertEqual(b?.result, #"{"container":"chain2","output":{"ok":true}}"#)
         XCTAssertEqual(b?.intermediate, #"[{"container":"echo","output":{}}]"#)
@@ -83,7 +83,7 @@ final class PersistenceTests: XCTestCase {
         let id = try await node.submit(#"{"containers":["slow"],"data":{}}"#)
         await node.shutdown()
         let store = try JobStore(path: JobStore.path(dataDirectory: directory.path))
-        let job = try await store.job(id: id)
+        let job = try await store.job(id: id, client: "127.0.0.1")
         XCTAssertEqual(job?.status, .running)
 
         let restarted = try await TestNode(directory: directory)

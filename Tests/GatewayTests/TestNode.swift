@@ -188,7 +188,7 @@ final class FakeComputeWorker: Sendable {
                 peer.send(BusChunk(id: request.id, data: piece))
                 try? await Task.sleep(for: .milliseconds(150))
             }
-            let outcome = ContainerOutcome(container: compute.containers[0], output: JSONValue.string(pieces.joined()).jsonText)
+            let outcome = ContainerOutcome(container: compute.containers[0], output: "{\"output\":" + JSONValue.string(pieces.joined()).jsonText + "}")
             return BusReply(id: request.id, body: BusBody.encode(ComputeResult(jobID: compute.jobID, outcomes: [outcome])))
         }
         var outcomes: [ContainerOutcome] = []

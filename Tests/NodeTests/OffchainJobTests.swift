@@ -104,7 +104,7 @@ final class OffchainJobTests: XCTestCase {
         // The concatenated text is stored as the job's result.
         let job = try await node.waitForResult(jobID)
         XCTAssertEqual(job["status"]?.stringValue, "success")
-        XCTAssertEqual(job["result"]?["output"]?.stringValue.map { String(lines[1]).hasPrefix($0) || $0 == String(lines[1]) }, true, "\(job)")
+        XCTAssertEqual(job["result"]?["output"]?["output"]?.stringValue.map { String(lines[1]).hasPrefix($0) || $0 == String(lines[1]) }, true, "\(job)")
     }
 
     func testGuardianRefusals() async throws {

@@ -13,8 +13,8 @@ public struct ComputeHandler: BusRequestHandler {
     let streamTimeout: Double
     let logger: Logger
 
-    public init(containers: [ContainerConfig], http: HTTPClient, streamTimeout: Double, logger: Logger) {
-        self.caller = ContainerCaller(containers: containers, http: http)
+    public init(containers: [ContainerConfig], http: HTTPClient, streamTimeout: Double, limits: JobLimits = JobLimits(), logger: Logger) {
+        self.caller = ContainerCaller(containers: containers, http: http, limits: limits)
         self.containers = containers
         self.streamTimeout = streamTimeout
         self.logger = logger

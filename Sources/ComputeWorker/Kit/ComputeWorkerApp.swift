@@ -36,7 +36,8 @@ public struct ComputeWorkerApp {
                 heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         logger.info("compute worker ready", metadata: ["containers": "\(served.map(\.id).joined(separator: ","))"])
-        let handler = ComputeHandler(containers: served, http: http, streamTimeout: config.node.streamTimeout, logger: logger)
+        let handler = ComputeHandler(containers: served, http: http, streamTimeout: config.node.streamTimeout,
+                                     limits: config.node.limits, logger: logger)
         let group = ServiceGroup(
             services: [BusWorkerService(peer: peer, handler: handler, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

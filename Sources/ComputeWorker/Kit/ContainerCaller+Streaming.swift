@@ -5,7 +5,7 @@ import NIOCore
 
 extension ContainerCaller {
     /// Streams the first container's output: each chunk goes to `onChunk` as it arrives; the
-    /// result's output is the concatenated text as a JSON string.
+    /// result's output is `{"output": text}`, the concatenated text (container-protocol.md).
     public func stream(_ request: ComputeRequest, timeout: Double, onChunk: @Sendable (String) -> Void) async -> ComputeResult {
         guard let id = request.containers.first, let container = containers[id] else {
             let id = request.containers.first ?? ""
@@ -27,6 +27,9 @@ extension ContainerCaller {
                 let piece = decoder.decode(Array(buffer.readableBytesView))
                 guard !piece.isEmpty else { continue }
                 text += piece
+                if text.utf8.count > limits.maxOutputBytesPerHop {
+                    return failed(request, id, "output of hop 1 (\(id)) is more than \(limits.maxOutputBytesPerHop) bytes, over \(JobLimits.key("max_output_bytes_per_hop"))=\(limits.maxOutputBytesPerHop)")
+                }
                 onChunk(piece)
             }
             let rest = decoder.finish()
@@ -34,7 +37,7 @@ extension ContainerCaller {
                 text += rest
                 onChunk(rest)
             }
-            return ComputeResult(jobID: request.jobID, outcomes: [ContainerOutcome(container: id, output: JSONValue.string(text).jsonText)])
+            return ComputeResult(jobID: request.jobID, outcomes: [ContainerOutcome(container: id, output: "{\"output\":" + JSONValue.string(text).jsonText + "}")])
         } catch {
             return failed(request, id, Self.describe(error, container: container))
         }

@@ -8,23 +8,41 @@ import NIOHTTP1
 public struct ContainerCaller: Sendable {
     let containers: [String: ContainerConfig]
     let http: HTTPClient
+    let limits: JobLimits
 
-    public init(containers: [ContainerConfig], http: HTTPClient) {
+    public init(containers: [ContainerConfig], http: HTTPClient, limits: JobLimits = JobLimits()) {
         self.containers = Dictionary(containers.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         self.http = http
+        self.limits = limits
     }
 
     /// Runs the chain; stops at the first failing container. Every hop's outcome is returned.
+    /// The job's bounds hold here, where outputs are produced: a hop whose output is over
+    /// `node.max_output_bytes_per_hop`, outputs summing over `node.max_output_bytes_per_job`,
+    /// or a chain still running at `node.job_deadline` fails with the key named.
     public func run(_ request: ComputeRequest) async -> ComputeResult {
         var outcomes: [ContainerOutcome] = []
         var data = request.data
+        var total = 0
+        let deadline = ContinuousClock.now + .milliseconds(Int64(limits.deadline * 1000))
         for (index, id) in request.containers.enumerated() {
             let isFirst = index == 0
             let isLast = index == request.containers.count - 1
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                outcomes.append(ContainerOutcome(container: id, error: "job \(request.jobID) ran past \(JobLimits.key("job_deadline"))=\(limits.deadline) s before hop \(index + 1) (\(id))"))
+                break
+            }
             let body = Self.serviceBody(
                 source: isFirst ? request.source : .offchain, destination: isLast ? request.destination : .offchain,
                 data: data, requiresProof: request.requiresProof)
-            let outcome = await call(id, body: body)
+            var outcome = await call(id, hop: index + 1, body: body, remaining: remaining)
+            if let output = outcome.output {
+                total += output.utf8.count
+                if total > limits.maxOutputBytesPerJob {
+                    outcome = ContainerOutcome(container: id, error: "outputs of job \(request.jobID) reach \(total) bytes at hop \(index + 1) (\(id)), over \(JobLimits.key("max_output_bytes_per_job"))=\(limits.maxOutputBytesPerJob)")
+                }
+            }
             outcomes.append(outcome)
             guard let output = outcome.output else { break }
             data = output
@@ -37,7 +55,7 @@ public struct ContainerCaller: Sendable {
         "{\"source\":\(source.rawValue),\"destination\":\(destination.rawValue),\"data\":\(data),\"requires_proof\":\(requiresProof)}"
     }
 
-    func call(_ id: String, body: String) async -> ContainerOutcome {
+    func call(_ id: String, hop: Int = 1, body: String, remaining: Duration? = nil) async -> ContainerOutcome {
         guard let container = containers[id] else {
             return ContainerOutcome(container: id, error: "container '\(id)' is not configured on this compute worker")
         }
@@ -45,10 +63,28 @@ public struct ContainerCaller: Sendable {
         request.method = .POST
         request.headers = headers(for: container)
         request.body = .bytes(ByteBuffer(string: body))
+        var timeout = TimeAmount.milliseconds(Int64(container.timeout * 1000))
+        if let remaining, remaining < .milliseconds(timeout.nanoseconds / 1_000_000) {
+            timeout = .nanoseconds(Int64(remaining.components.seconds) * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000)
+        }
+        let limit = limits.maxOutputBytesPerHop
+        let tooLarge = { (size: String) in
+            ContainerOutcome(container: id, error: "output of hop \(hop) (\(id)) is \(size) bytes, over \(JobLimits.key("max_output_bytes_per_hop"))=\(limit)")
+        }
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(container.timeout * 1000)))
-            let bytes = try await response.body.collect(upTo: 64 << 20)
+            let response = try await http.execute(request, timeout: timeout)
+            if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > limit {
+                return tooLarge("\(length)")
+            }
+            let bytes: ByteBuffer
+            do {
+                bytes = try await response.body.collect(upTo: limit)
+            } catch is NIOTooManyBytesError {
+                return tooLarge("more than \(limit)")
+            }
             return Self.outcome(id: id, status: response.status, body: bytes)
+        } catch let error as HTTPClientError where (error == .deadlineExceeded || error == .readTimeout) && remaining.map({ $0 < .seconds(container.timeout) }) == true {
+            return ContainerOutcome(container: id, error: "hop \(hop) (\(id)) ran past \(JobLimits.key("job_deadline"))=\(limits.deadline) s")
         } catch {
             return ContainerOutcome(container: id, error: Self.describe(error, container: container))
         }

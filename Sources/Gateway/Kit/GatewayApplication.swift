@@ -5,6 +5,7 @@ import InfernetBus
 import InfernetCore
 import Logging
 import NIOCore
+import ServiceKit
 
 /// The gateway process: the HTTP API for off-chain jobs, its job store and its bus client.
 ///
@@ -35,6 +36,8 @@ public struct Gateway: Sendable {
     public let metrics: GatewayMetrics
     public let dispatcher: JobDispatcher
     public let options: Options
+    /// Open HTTP connections and those refused over `server.max_connections`.
+    public let connections: ConnectionCounter
     let delegated: DelegatedSubscriptionIntake
     /// What `/info` shows as `chain.address`.
     let nodeAddress: String
@@ -52,6 +55,7 @@ public struct Gateway: Sendable {
         self.bus = bus
         self.metrics = metrics
         self.options = options
+        self.connections = ConnectionCounter(limit: config.server.connections.maxConnections)
         self.delegated = DelegatedSubscriptionIntake(verifier: signatures, handler: delegated)
         self.nodeAddress = options.nodeAddress.isEmpty ? Self.nodeAddress(config: config) : options.nodeAddress
         self.logger = logger
@@ -65,18 +69,20 @@ public struct Gateway: Sendable {
     /// Every route of the API.
     public func makeRouter() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
+        let bodyLimit = config.node.limits.maxRequestBodyBytes
+        router.add(middleware: ErrorBodyMiddleware(bodyLimit: bodyLimit))
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RateLimitMiddleware(
             limiter: RateLimiter(limit: config.server.rateLimit.numRequests, period: config.server.rateLimit.period),
             metrics: metrics))
         let intake = JobIntake(guardian: Guardian(config: config), store: store, dispatcher: dispatcher,
-                               delegated: delegated, metrics: metrics, logger: logger)
+                               delegated: delegated, metrics: metrics, logger: logger, bodyLimit: bodyLimit)
         InfoRoutes(config: config, nodeAddress: nodeAddress, bus: bus, dispatcher: dispatcher, logger: logger)
             .register(on: router)
         JobsRoutes(intake: intake).register(on: router)
         StreamRoutes(intake: intake, bus: bus).register(on: router)
-        StatusRoutes(store: store).register(on: router)
-        DocumentRoutes(metrics: metrics, bus: bus, chainEnabled: config.chain.enabled).register(on: router)
+        StatusRoutes(store: store, bodyLimit: bodyLimit).register(on: router)
+        DocumentRoutes(metrics: metrics, bus: bus, chainEnabled: config.chain.enabled, connections: connections).register(on: router)
         return router
     }
 
@@ -87,10 +93,14 @@ public struct Gateway: Sendable {
     ) -> some ApplicationProtocol {
         let host = options.host ?? config.server.bindAddress
         let port = options.port ?? config.server.port
+        let limits = config.server.connections
+        let counter = connections
         return Application(
             router: makeRouter(),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
-            services: [dispatcher],
+            // Every connection gets its own guard (timeouts, the connection cap).
+            server: .guardedHTTP1(limits: limits, counter: counter),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
+            services: [dispatcher, JobPruner(store: store, limits: config.node.limits, logger: logger)],
             onServerRunning: onServerRunning,
             logger: logger)
     }
@@ -100,6 +110,7 @@ extension Gateway {
     /// What `infernet-gateway` does: open the store, connect to the bus, serve until SIGTERM or
     /// SIGINT, then drain and leave.
     public static func run(config: NodeConfig, busEndpoint: String, identity: String, logger: Logger) async throws {
+        let files = raiseOpenFileLimit()
         let store = try JobStore(path: JobStore.path(dataDirectory: config.node.dataDirectory))
         var signatures: any DelegatedSignatureVerifier = UnavailableSignatureVerifier()
         if config.chain.enabled {
@@ -115,7 +126,8 @@ extension Gateway {
                               delegated: BusDelegatedSubscriptions(peer: peer), logger: logger)
         logger.info("gateway starting", metadata: [
             "address": "\(config.server.bindAddress):\(config.server.port)", "bus": "\(busEndpoint)",
-            "containers": "\(config.containers.count)",
+            "containers": "\(config.containers.count)", "open_file_limit": "\(files)",
+            "max_connections": "\(config.server.connections.maxConnections)",
         ])
         defer { peer.stop() }
         try await gateway.makeApplication().runService()

@@ -1,6 +1,7 @@
 import InfernetBus
 import InfernetCore
 import Prometheus
+import ServiceKit
 
 /// The gateway's Prometheus metrics, in a registry of its own (rendered by `GET /metrics`).
 public final class GatewayMetrics: Sendable {
@@ -70,6 +71,14 @@ public final class GatewayMetrics: Sendable {
             registry.makeGauge(descriptor: Self.name("infernet_chain_deliveries", "Delivery records by status"),
                                labels: [("status", state)]).set(Double(count))
         }
+    }
+
+    /// Open HTTP connections and those refused over `server.max_connections`.
+    func record(_ connections: ConnectionCounter) {
+        registry.makeGauge(descriptor: Self.name("infernet_gateway_open_connections", "Open HTTP connections"))
+            .set(Double(connections.open))
+        registry.makeGauge(descriptor: Self.name("infernet_gateway_refused_connections", "HTTP connections closed at once over server.max_connections"))
+            .set(Double(connections.refused))
     }
 
     static func name(_ name: String, _ help: String) -> MetricNameDescriptor {

@@ -16,8 +16,11 @@ public struct Guardian: Sendable {
     let containerSets: ContainerSetLookup
     /// Lower-case 0x addresses per container; a container with none allows every owner.
     let delegateAddresses: [String: Set<String>]
+    /// `node.max_containers_per_job`.
+    let maxContainers: Int
 
     public init(config: NodeConfig) {
+        self.maxContainers = config.node.limits.maxContainers
         var rules: [String: Rules] = [:]
         for container in config.containers {
             rules[container.id] = Rules(
@@ -41,6 +44,12 @@ public struct Guardian: Sendable {
     public func check(_ job: JobRequest, client: String) throws(APIError) {
         guard let first = job.containers.first else {
             throw APIError(.badRequest, "No containers specified")
+        }
+        guard job.containers.count <= maxContainers else {
+            throw APIError(.badRequest, "containers: \(job.containers.count) containers, over \(JobLimits.key("max_containers_per_job"))=\(maxContainers)",
+                           params: JSONObject([(key: "field", value: .string("containers")),
+                                               (key: "limit", value: .number(JSONNumber(maxContainers))),
+                                               (key: "count", value: .number(JSONNumber(job.containers.count)))]))
         }
         var allRules: [Rules] = []
         allRules.reserveCapacity(job.containers.count)

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import Synchronization
 
@@ -61,9 +62,12 @@ public final class BusPeer: Sendable {
         handler = PeerHandler(
             announcement: options.announcement, waiters: waiters, incoming: incomingContinuation, logger: logger)
         let handler = self.handler
+        // Frames are decoded off the socket thread, in order, so a large payload never delays
+        // the heartbeats the socket thread sends.
+        let decoding = DispatchQueue(label: "bus-peer-decode")
         loop = SocketLoop(
             socket: socket, tickInterval: options.heartbeatInterval,
-            onFrames: { frames, loop in handler.handle(frames, loop: loop) },
+            onFrames: { frames, loop in decoding.async { handler.handle(frames, loop: loop) } },
             onTick: { loop in handler.tick(loop: loop) })
         loop.start(name: "bus-peer")
         loop.enqueue([Frame.encode(.ready(options.announcement))])
@@ -96,7 +100,7 @@ public final class BusPeer: Sendable {
 
     /// Stop taking new requests (drain); in-flight ones may still be answered.
     public func disconnect() {
-        loop.perform { [handler] in handler.leaving = true }
+        handler.leaving.store(true, ordering: .releasing)
         loop.enqueue([Frame.encode(.disconnect)])
         incomingContinuation.finish()
     }
@@ -169,14 +173,14 @@ final class WaiterTable: Sendable {
     }
 }
 
-/// The peer's frame handling, on the peer's socket thread.
+/// The peer's frame handling: frames on the decoding queue, ticks on the socket thread.
 final class PeerHandler: @unchecked Sendable {
     let announcement: PeerAnnouncement
     let waiters: WaiterTable
     let incoming: AsyncStream<BusRequest>.Continuation
     let logger: Logger
     /// Set once this peer said goodbye: it must not re-announce itself while draining.
-    var leaving = false
+    let leaving = Atomic<Bool>(false)
 
     init(announcement: PeerAnnouncement, waiters: WaiterTable,
          incoming: AsyncStream<BusRequest>.Continuation, logger: Logger) {
@@ -186,6 +190,7 @@ final class PeerHandler: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Runs on the peer's decoding queue (not the socket thread).
     func handle(_ frames: [[UInt8]], loop: SocketLoop) {
         guard frames.count == 1 else {
             logger.error("bus: rejected frame from broker", metadata: ["reason": "expected one frame, got \(frames.count)"])
@@ -204,7 +209,7 @@ final class PeerHandler: @unchecked Sendable {
         case .chunk(let chunk): forward(chunk)
         case .disconnect:
             // The broker does not know us (it restarted): announce again, unless we are leaving.
-            if !leaving { loop.sendNow([Frame.encode(.ready(announcement))]) }
+            if !leaving.load(ordering: .acquiring) { loop.enqueue([Frame.encode(.ready(announcement))]) }
         case .heartbeat, .ready: break
         }
     }

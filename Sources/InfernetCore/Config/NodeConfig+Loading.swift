@@ -67,6 +67,7 @@ extension NodeConfig {
         var rate = try section.section("rate_limit")
         server.rateLimit.numRequests = try rate.int("num_requests", default: 60, range: 1...Int.max)
         server.rateLimit.period = try rate.double("period", default: 60, minimum: 0.001)
+        try readConnectionLimits(&section)
         warnings += (section.unknownKeys + rate.unknownKeys).map(unknown)
     }
 
@@ -165,6 +166,7 @@ extension NodeConfig {
         node.feeBumpBlocks = try section.int("fee_bump_blocks", default: node.feeBumpBlocks, range: 1...1000)
         node.confirmations = try section.int("confirmations", default: node.confirmations, range: 0...1000)
         node.deliveryConcurrency = try section.int("delivery_concurrency", default: node.deliveryConcurrency, range: 1...1024)
+        try readJobLimits(&section)
         warnings += section.unknownKeys.map(unknown)
     }
 }

@@ -31,6 +31,8 @@ public struct ServerConfig: Sendable, Equatable {
     /// Address the HTTP API binds to (this node's key `server.bind_address`).
     public var bindAddress = "0.0.0.0"
     public var rateLimit = RateLimit()
+    /// Timeouts and the connection cap (`server.idle_timeout`, ... see ConnectionLimits).
+    public var connections = ConnectionLimits()
 
     public struct RateLimit: Sendable, Equatable {
         public var numRequests = 60
@@ -99,6 +101,8 @@ public struct NodeOptions: Sendable, Equatable {
     public var confirmations = 4
     /// (subscription, interval) deliveries computed at once.
     public var deliveryConcurrency = 16
+    /// Bounds on every off-chain job and retention of finished ones (see JobLimits).
+    public var limits = JobLimits()
 
     public init() {}
 

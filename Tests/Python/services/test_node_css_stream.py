@@ -142,7 +142,7 @@ def test_css_stream_through_the_node(tmp_path):
         # the stored result is the concatenated text
         job = node.result(job_id, timeout=15)
         assert job["status"] == "success", job
-        assert job["result"]["container"] == "css" and job["result"]["output"] == "".join(PIECES), job
+        assert job["result"]["container"] == "css" and job["result"]["output"] == {"output": "".join(PIECES)}, job
     finally:
         node.stop()
         fake.stop()

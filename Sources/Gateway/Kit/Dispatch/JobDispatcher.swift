@@ -28,6 +28,7 @@ public final class JobDispatcher: Service, Sendable {
     let logger: Logger
     let options: Options
     let containerTimeouts: [String: Double]
+    let limits: JobLimits
     private let jobs: AsyncStream<JobRecord>
     private let input: AsyncStream<JobRecord>.Continuation
     private let inflightCount = Atomic<Int>(0)
@@ -39,6 +40,7 @@ public final class JobDispatcher: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         self.options = options
+        self.limits = config.node.limits
         self.containerTimeouts = Dictionary(config.containers.map { ($0.id, $0.timeout) }, uniquingKeysWith: { $1 })
         (jobs, input) = AsyncStream.makeStream(of: JobRecord.self)
     }
@@ -76,15 +78,27 @@ public final class JobDispatcher: Service, Sendable {
             let leftovers = try await store.runningJobs()
             guard !leftovers.isEmpty else { return }
             logger.info("re-sending jobs left running by a previous run", metadata: ["jobs": "\(leftovers.count)"])
-            for job in leftovers { input.yield(job) }
+            for job in leftovers {
+                // A job whose run keeps killing its worker or the gateway is failed, not re-sent forever.
+                let attempts = try await store.recordAttempt(id: job.id, client: job.client)
+                if attempts > limits.maxAttempts {
+                    logger.warning("failing a job that was cut short too often", metadata: ["job": "\(job.id)", "attempts": "\(attempts - 1)"])
+                    await record(job, error: BusError.remote(
+                        "job \(job.id) was cut short \(attempts - 1) times (its worker or the gateway stopped while running it), over \(JobLimits.key("max_job_attempts"))=\(limits.maxAttempts)"))
+                } else {
+                    input.yield(job)
+                }
+            }
         } catch {
             logger.error("cannot read jobs left running", metadata: ["error": "\(error)"])
         }
     }
 
+    /// Seconds to wait for a job's answer: its containers' timeouts, at most `node.job_deadline`.
     func timeout(for job: JobRecord) -> Double {
         if job.stream { return options.streamTimeout + options.timeoutMargin }
-        return job.containers.reduce(options.timeoutMargin) { $0 + (containerTimeouts[$1] ?? 180) }
+        let sum = job.containers.reduce(0) { $0 + (containerTimeouts[$1] ?? 180) }
+        return min(sum, limits.deadline) + options.timeoutMargin
     }
 
     /// Runs one job to its end (re-sending on a timeout) and records the result.

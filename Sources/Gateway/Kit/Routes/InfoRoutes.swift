@@ -1,6 +1,7 @@
 import Hummingbird
 import InfernetCore
 import Logging
+import ServiceKit
 
 /// `GET /health`, `GET /info`, `GET /resources`.
 struct InfoRoutes: Sendable {
@@ -61,9 +62,11 @@ struct DocumentRoutes: Sendable {
     let metrics: GatewayMetrics
     let bus: any ComputeBus
     let chainEnabled: Bool
+    let connections: ConnectionCounter
 
     func register(on router: Router<GatewayContext>) {
         router.get("/metrics") { _, _ in
+            metrics.record(connections)
             if let statistics = try? await bus.statistics(timeout: 0.5) { metrics.record(statistics) }
             if chainEnabled, let status = try? await bus.chainStatus(timeout: 0.5) { metrics.record(status) }
             return Response(

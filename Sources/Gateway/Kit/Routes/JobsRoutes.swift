@@ -15,14 +15,14 @@ struct JobsRoutes: Sendable {
 
     func submit(_ request: Request, context: GatewayContext) async throws -> Response {
         var request = request
-        let submission = try JobSubmission.parse(try await request.jsonBody(context: context))
+        let submission = try JobSubmission.parse(try await request.jsonBody(limit: intake.bodyLimit))
         let answer = try await intake.accept([.success(submission)], client: context.clientAddress)[0].get()
         return JSONResponse.make(answer)
     }
 
     func batch(_ request: Request, context: GatewayContext) async throws -> Response {
         var request = request
-        guard let items = try await request.jsonBody(context: context).arrayValue else {
+        guard let items = try await request.jsonBody(limit: intake.bodyLimit).arrayValue else {
             throw APIError(.badRequest, "Expected a list", params: nil)
         }
         let submissions = items.map { item -> Result<JobSubmission, APIError> in
@@ -91,6 +91,8 @@ struct JobIntake: Sendable {
     let delegated: DelegatedSubscriptionIntake
     let metrics: GatewayMetrics
     let logger: Logger
+    /// `node.max_request_body_bytes`.
+    let bodyLimit: Int
 
     /// One answer per submission, in order: the success body (`{"id":...}` or `{}`) or an error.
     func accept(_ submissions: [Result<JobSubmission, APIError>], client: String) async -> [Result<String, APIError>] {

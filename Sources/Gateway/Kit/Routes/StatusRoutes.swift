@@ -5,6 +5,8 @@ import InfernetCore
 /// job's status and result. Only loopback and private addresses may call it.
 struct StatusRoutes: Sendable {
     let store: JobStore
+    /// `node.max_request_body_bytes`.
+    let bodyLimit: Int
 
     func register(on router: Router<GatewayContext>) {
         router.put("/api/status") { request, context in try await update(request, context: context) }
@@ -14,7 +16,7 @@ struct StatusRoutes: Sendable {
         let client = context.clientAddress
         guard IPRange.isPrivate(client) else { throw APIError(.forbidden, "Unauthorized", params: nil) }
         var request = request
-        let body = try await request.jsonBody(context: context)
+        let body = try await request.jsonBody(limit: bodyLimit)
         guard let object = body.objectValue else { throw APIError.field("body", "expected a JSON object, got \(body.typeName)") }
         guard let id = object["id"]?.stringValue, !id.isEmpty else { throw APIError.field("id", "expected a non-empty string") }
         guard let statusText = object["status"]?.stringValue, let status = JobStatus(rawValue: statusText) else {
@@ -33,7 +35,9 @@ struct StatusRoutes: Sendable {
         }
         let data = object["data"] ?? .null
 
-        var job = try await storeCall { try await store.job(id: id) }
+        // Records are keyed by client address and id, as in the reference: a push only ever
+        // touches the pusher's own record (another client's job with the same id is untouched).
+        var job = try await storeCall { try await store.job(id: id, client: client) }
             ?? JobRecord(id: id, client: client, containers: containers, data: "{}", createdAt: JobStore.unixTime())
         let container = containers.first ?? ""
         job.status = status

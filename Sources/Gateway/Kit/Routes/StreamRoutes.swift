@@ -16,7 +16,7 @@ struct StreamRoutes: Sendable {
 
     func stream(_ request: Request, context: GatewayContext) async throws -> Response {
         var request = request
-        let submission = try JobSubmission.parse(try await request.jsonBody(context: context))
+        let submission = try JobSubmission.parse(try await request.jsonBody(limit: intake.bodyLimit))
         guard case .job(let jobRequest) = submission else {
             throw APIError(.badRequest, "Streaming only supported for OffchainJob requests.", params: nil)
         }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A bounded cache of recent jobs (newest kept), so reads of fresh results skip SQLite. Only
-/// state already committed to the database is put here.
+/// state already committed to the database is put here. Keyed like the table: client and id.
 final class JobCache: Sendable {
     private let capacity: Int
     private let state: Mutex<State>
@@ -20,19 +20,29 @@ final class JobCache: Sendable {
         self.state = Mutex(state)
     }
 
-    func get(_ id: String) -> JobRecord? { state.withLock { $0.jobs[id] } }
+    static func key(client: String, id: String) -> String { client + "\u{0}" + id }
+
+    func get(client: String, id: String) -> JobRecord? { state.withLock { $0.jobs[Self.key(client: client, id: id)] } }
 
     func put(_ job: JobRecord) {
+        let key = Self.key(client: job.client, id: job.id)
         state.withLock { state in
-            if state.jobs.updateValue(job, forKey: job.id) != nil { return }
+            if state.jobs.updateValue(job, forKey: key) != nil { return }
             if state.order.count < capacity {
-                state.order.append(job.id)
+                state.order.append(key)
             } else {
                 let evicted = state.order[state.next]
-                state.order[state.next] = job.id
+                state.order[state.next] = key
                 state.next = (state.next + 1) % capacity
-                if evicted != job.id { state.jobs[evicted] = nil }
+                if evicted != key { state.jobs[evicted] = nil }
             }
+        }
+    }
+
+    /// Forgets pruned jobs (their slots in the ring are reused as new jobs arrive).
+    func remove(_ keys: [(client: String, id: String)]) {
+        state.withLock { state in
+            for key in keys { state.jobs[Self.key(client: key.client, id: key.id)] = nil }
         }
     }
 

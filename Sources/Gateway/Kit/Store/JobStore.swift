@@ -45,6 +45,37 @@ public final class JobStore: Sendable {
                 CREATE INDEX jobs_running ON jobs (created) WHERE status = 'running';
                 """)
         }
+        // Records keyed by client address and id, as the reference keys them (a status push
+        // only ever touches the pusher's own record); sends of each job (the poison-job bound);
+        // an index for pruning finished jobs.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs_v2 (
+                    id TEXT NOT NULL,
+                    client TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    containers TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    requires_proof INTEGER NOT NULL DEFAULT 0,
+                    stream INTEGER NOT NULL DEFAULT 0,
+                    result TEXT,
+                    intermediate TEXT NOT NULL DEFAULT '[]',
+                    created REAL NOT NULL,
+                    updated REAL NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 1,
+                    PRIMARY KEY (client, id)
+                ) WITHOUT ROWID;
+                INSERT INTO jobs_v2 (id, client, status, containers, data, requires_proof, stream, result,
+                                     intermediate, created, updated)
+                    SELECT id, client, status, containers, data, requires_proof, stream, result,
+                           intermediate, created, updated FROM jobs;
+                DROP TABLE jobs;
+                ALTER TABLE jobs_v2 RENAME TO jobs;
+                CREATE INDEX jobs_by_client ON jobs (client, created);
+                CREATE INDEX jobs_running ON jobs (created) WHERE status = 'running';
+                CREATE INDEX jobs_finished ON jobs (updated) WHERE status != 'running';
+                """)
+        }
         return migrator
     }
 
@@ -69,10 +100,12 @@ public final class JobStore: Sendable {
 
     // MARK: Reads
 
-    public func job(id: String) async throws -> JobRecord? {
-        if let job = cache.get(id) { return job }
+    /// `client`'s job `id` (records are keyed by client address and id).
+    public func job(id: String, client: String) async throws -> JobRecord? {
+        if let job = cache.get(client: client, id: id) { return job }
         return try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(JobRecord.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE client = ? AND id = ?", arguments: [client, id])
+                .map(JobRecord.init(row:))
         }
     }
 
@@ -81,7 +114,7 @@ public final class JobStore: Sendable {
         var found: [String: JobRecord] = [:]
         var missing: [String] = []
         for id in ids {
-            if let job = cache.get(id) { found[id] = job } else { missing.append(id) }
+            if let job = cache.get(client: client, id: id) { found[id] = job } else { missing.append(id) }
         }
         if !missing.isEmpty {
             let missing = missing
@@ -93,7 +126,8 @@ public final class JobStore: Sendable {
                     let slice = Array(missing[start..<min(start + 500, missing.count)])
                     let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
                     records += try Row.fetchAll(
-                        db, sql: "SELECT * FROM jobs WHERE id IN (\(marks))", arguments: StatementArguments(slice)
+                        db, sql: "SELECT * FROM jobs WHERE client = ? AND id IN (\(marks))",
+                        arguments: StatementArguments([client] + slice)
                     ).map(JobRecord.init(row:))
                     start += 500
                 }

@@ -59,10 +59,10 @@ final class WriteBatcher: Sendable {
     static let saveSQL = """
         INSERT INTO jobs (id, client, status, containers, data, requires_proof, stream, result, intermediate, created, updated)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET status = excluded.status, result = excluded.result,
+        ON CONFLICT(client, id) DO UPDATE SET status = excluded.status, result = excluded.result,
             intermediate = excluded.intermediate, updated = excluded.updated
         """
-    static let finishSQL = "UPDATE jobs SET status = ?, result = ?, intermediate = ?, updated = ? WHERE id = ?"
+    static let finishSQL = "UPDATE jobs SET status = ?, result = ?, intermediate = ?, updated = ? WHERE client = ? AND id = ?"
 
     private static func apply(_ writes: [Write], _ db: Database) throws {
         let save = try db.cachedStatement(sql: saveSQL)
@@ -78,7 +78,7 @@ final class WriteBatcher: Sendable {
                     ])
                 }
             case .finish(let job):
-                try finish.execute(arguments: [job.status.rawValue, job.result, job.intermediate, now, job.id])
+                try finish.execute(arguments: [job.status.rawValue, job.result, job.intermediate, now, job.client, job.id])
             }
         }
     }
