@@ -24,3 +24,8 @@ bash scripts/test-python.sh
 
 echo "== Python tests: inference services (ONNX, Torch)"
 bash scripts/test-services.sh
+
+echo "== Engine tests: image containers on podman's Docker Engine API, deploy/compose.yaml"
+engine_started=$(date +%s)
+bash scripts/test-engine.sh
+echo "== Engine tests took $(( $(date +%s) - engine_started )) s"
