@@ -34,6 +34,8 @@ install_packages() {
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+  # Name resolution between compose services (deploy/compose.yaml) on a CNI network.
+  [ -x /usr/lib/cni/dnsname ] || missing+=(dnsname)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "engine.sh: installing ${missing[*]}" >&2
   local sudo=""
@@ -41,7 +43,8 @@ install_packages() {
   $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
     --no-install-recommends podman runc debootstrap podman-compose iptables uidmap \
-    containernetworking-plugins slirp4netns fuse-overlayfs >/dev/null
+    containernetworking-plugins golang-github-containernetworking-plugin-dnsname dnsmasq-base \
+    slirp4netns fuse-overlayfs >/dev/null
 }
 
 write_config() {
@@ -121,6 +124,11 @@ stop() {
   source "$dir/env"
   # Containers still running here: stopped and removed so no conmon or port forward outlives us.
   timeout 60 podman rm --all --force --time 2 >/dev/null 2>&1 || true
+  # Networks made here (compose projects): removing one stops its dnsmasq and its bridge.
+  for conf in "$dir"/cni/*.conflist; do
+    [ -f "$conf" ] || continue
+    timeout 30 podman network rm -f "$(basename "$conf" .conflist)" >/dev/null 2>&1 || true
+  done
   if [ -f "$dir/service.pid" ]; then
     local pid
     pid=$(cat "$dir/service.pid")

@@ -21,14 +21,10 @@ def compose(engine, project: str, env: dict, *args: str, timeout: float = 300) -
 
 
 def test_compose_up_one_job_down(engine, tmp_path):
-    node_port, hello_port = free_port(), free_port()
-    config = json.loads((ROOT / "deploy" / "config.compose.json").read_text())
-    config["server"]["port"] = node_port
-    config["containers"][0]["url"] = f"http://127.0.0.1:{hello_port}"
-    config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps(config))
+    node_port = free_port()
     project = f"infernet-test-{os.getpid()}"
-    env = {"INFERNET_CONFIG": str(config_path), "HELLO_PORT": str(hello_port)}
+    # the config as shipped (the node calls hello-world by its compose name)
+    env = {"INFERNET_CONFIG": str(ROOT / "deploy" / "config.compose.json"), "NODE_PORT": str(node_port)}
     compose(engine, project, env, "up", "-d")
     try:
         base = f"http://127.0.0.1:{node_port}"
@@ -61,5 +57,8 @@ def test_compose_up_one_job_down(engine, tmp_path):
         assert {f"{project}_node_1", f"{project}_hello-world_1"} <= names, names
     finally:
         compose(engine, project, env, "down", timeout=120)
+        # podman-compose 1.0 leaves the project's network (and its dnsmasq) behind
+        subprocess.run(["podman", "network", "rm", "-f", f"{project}_default"], capture_output=True,
+                       env={**os.environ, **engine.env}, timeout=60)
     names = {info["Names"][0].lstrip("/") for info in engine.api("GET", "/containers/json?all=true")[1]}
     assert not any(name.startswith(project) for name in names), names

@@ -22,13 +22,6 @@ public actor ContainerManager {
         self.logger = logger
     }
 
-    /// Containers whose runtime cannot work here (Docker images when the engine's socket is absent).
-    public static func unavailable(in config: NodeConfig) -> [ContainerConfig] {
-        guard config.manageContainers else { return [] }
-        if DockerEngine.mayBeReachable(config.node.docker.resolvedHost()) { return [] }
-        return config.containers.filter { if case .docker = $0.runtime { true } else { false } }
-    }
-
     public func start() async {
         guard config.manageContainers else { return }
         for container in config.containers {
@@ -56,7 +49,7 @@ public actor ContainerManager {
             docker = try await DockerContainers.connect(config: config, http: http, logger: logger)
         } catch {
             for container in imageContainers {
-                logger.error("container '\(container.id)' (image \(container.image)) will not run: \(error); url and command containers still work")
+                logger.error("container '\(container.id)' (image \(container.image), port \(container.port)) will not run: \(error); url and command containers still work")
             }
             return
         }

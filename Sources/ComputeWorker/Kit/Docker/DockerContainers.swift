@@ -16,7 +16,12 @@ struct DockerContainers: Sendable {
 
     /// Connects to the configured engine and agrees on the API version.
     static func connect(config: NodeConfig, http: HTTPClient, logger: Logger) async throws(DockerError) -> DockerContainers {
-        var engine = try DockerEngine(endpoint: config.node.docker.resolvedHost(), http: http, credentials: config.dockerCredentials)
+        let endpoint = config.node.docker.resolvedHost()
+        // No socket file: said at once (a connection attempt would wait out its timeout).
+        if endpoint.hasPrefix("unix://"), !FileManager.default.fileExists(atPath: String(endpoint.dropFirst("unix://".count))) {
+            throw .unreachable(endpoint: endpoint, reason: "no socket there")
+        }
+        var engine = try DockerEngine(endpoint: endpoint, http: http, credentials: config.dockerCredentials)
         try await engine.negotiate()
         logger.info("container engine connected", metadata: ["endpoint": "\(engine.endpoint)", "api": "\(engine.version)"])
         return DockerContainers(engine: engine, options: config.node.docker, logger: logger)

@@ -40,13 +40,6 @@ struct DockerEngine: Sendable {
         }
     }
 
-    /// Whether an engine can be there at all: its socket file exists (TCP: always).
-    static func mayBeReachable(_ endpoint: String) -> Bool {
-        if endpoint.hasPrefix("tcp://") { return true }
-        guard endpoint.hasPrefix("unix://") else { return false }
-        return FileManager.default.fileExists(atPath: String(endpoint.dropFirst("unix://".count)))
-    }
-
     /// Asks the engine its API version (`GET /version`, unversioned) and uses min(engine, client).
     mutating func negotiate() async throws(DockerError) {
         let reply = try await call(.GET, "/version", versioned: false, timeout: .seconds(10))
