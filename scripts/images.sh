@@ -106,7 +106,10 @@ EOF
 }
 
 # Debian bookworm (minbase + python3) from the configured apt mirror, imported as an image.
+base_done=0
 python_base() {
+  [ $base_done = 0 ] || return 0
+  base_done=1
   podman image exists infernet-swift/python-base && [ "${INFERNET_IMAGES_REBUILD_BASE:-0}" != 1 ] && return 0
   local mirror
   mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
@@ -118,7 +121,7 @@ python_base() {
   # What a service never reads: package caches, documentation, manuals, translations.
   rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"* "$rootfs/usr/share/doc" \
     "$rootfs/usr/share/man" "$rootfs/usr/share/info" "$rootfs/usr/share/locale"
-  tar -C "$rootfs" -c . | podman import --change 'CMD ["/usr/bin/python3"]' - infernet-swift/python-base >/dev/null
+  tar -C "$rootfs" -c . | podman import --quiet --change 'CMD ["/usr/bin/python3"]' - infernet-swift/python-base >/dev/null
 }
 
 # A Python service on python-base: its pinned packages installed for the image's Python (the

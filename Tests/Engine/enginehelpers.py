@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -62,6 +63,7 @@ class Engine:
     def stop(self) -> None:
         subprocess.run(["bash", str(ROOT / "scripts" / "engine.sh"), "stop", str(self.directory)],
                        capture_output=True, timeout=120)
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def api(self, method: str, path: str, body: object | None = None,
             timeout: float = 60) -> tuple[int, object]:
