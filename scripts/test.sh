@@ -1,42 +1,45 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift suites (unit, integration with the real node binaries, fault tests)
-# and the Python suites (devnet, contracts, inference services). Installs what is missing first.
+# and the Python suites (devnet, contracts, inference services, examples, EZKL proofs, hostile
+# clients, the container engine). Installs what is missing first. Prints each stage's time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+started=$(date +%s)
+timings=()
+
+# stage NAME COMMAND...: runs one stage, prints its elapsed time, remembers it for the summary.
+stage() {
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  echo "== $name"
+  "$@"
+  local secs=$(( $(date +%s) - t0 ))
+  echo "== $name: ${secs} s"
+  timings+=("$(printf '%-60s %5d s' "$name" "$secs")")
+}
 
 venv=$(bash scripts/setup.sh | tail -1)
 export INFERNET_PYTHON="$venv/bin/python"
 export PATH="$venv/bin:$PATH"
 
-echo "== building (debug, with tests)"
-swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
-swift build --build-tests >/dev/null
-bin_dir=$(swift build --show-bin-path)
-export INFERNET_BIN_DIR="$bin_dir"
+build() {
+  swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+  swift build --build-tests >/dev/null
+}
+stage "build (debug, with tests)" build
+INFERNET_BIN_DIR=$(swift build --show-bin-path)
+export INFERNET_BIN_DIR
 
-echo "== Swift tests"
 # A bound, so a hung test fails CI instead of eating its time; line-buffered so a log shows where.
-timeout 2400 stdbuf -oL -eL swift test --skip-build
+stage "Swift tests" timeout 2400 stdbuf -oL -eL swift test --skip-build
+stage "Python tests: devnet, contracts" bash scripts/test-python.sh
+stage "Python tests: inference services (ONNX, Torch)" bash scripts/test-services.sh
+stage "Python tests: examples (examples/*/run.sh against a devnet)" bash scripts/test-examples.sh
+stage "Python tests: EZKL proofs (compiler, differential, on chain through the node)" bash scripts/test-ezkl.sh
+stage "Hostile clients: bounds, slow/idle connections, ownership, schemathesis" bash scripts/test-hostile.sh
+stage "Engine tests: image containers on podman's Docker Engine API, compose" bash scripts/test-engine.sh
 
-echo "== Python tests: devnet, contracts"
-bash scripts/test-python.sh
-
-echo "== Python tests: inference services (ONNX, Torch)"
-bash scripts/test-services.sh
-
-echo "== Python tests: examples (examples/*/run.sh against a devnet)"
-examples_start=$(date +%s)
-bash scripts/test-examples.sh
-echo "examples stage: $(( $(date +%s) - examples_start )) s"
-
-echo "== Python tests: EZKL proofs (compiler, differential, on chain through the node)"
-ezkl_started=$(date +%s)
-bash scripts/test-ezkl.sh
-echo "== EZKL stage: $(( $(date +%s) - ezkl_started )) s"
-
-echo "== Hostile clients: bounds, slow/idle connections, ownership, schemathesis"
-hostile_start=$(date +%s)
-hostile_venv=$(bash scripts/setup-hostile.sh | tail -1)
-timeout 900 "$hostile_venv/bin/python" -m pytest -q -s Tests/Python/hostile
-echo "== hostile-client stage: $(( $(date +%s) - hostile_start )) s"
+echo "== stage times"
+printf '%s\n' "${timings[@]}"
+echo "== all stages: $(( $(date +%s) - started )) s"

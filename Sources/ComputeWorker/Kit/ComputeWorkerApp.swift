@@ -27,8 +27,9 @@ public struct ComputeWorkerApp {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpConfiguration())
         let manager = ContainerManager(config: config, http: http, logger: logger)
         if manageContainers { await manager.start() }
-        let unavailable = Set(ContainerManager.unavailable(in: config).map(\.id))
-        let served = config.containers.filter { !unavailable.contains($0.id) }
+        // Every container is offered, also an `image` one whose engine is down: its jobs then fail
+        // at once with an error naming it, instead of waiting for a worker that offers it.
+        let served = config.containers
         let peer = try BusPeer(
             options: .init(
                 endpoint: options.endpoint(for: config), identity: options.identity,

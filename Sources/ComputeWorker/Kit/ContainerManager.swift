@@ -14,6 +14,7 @@ public actor ContainerManager {
     let logger: Logger
     private var processes: [ManagedProcess] = []
     private var dockerContainers: [ContainerConfig] = []
+    private var docker: DockerContainers?
 
     public init(config: NodeConfig, http: HTTPClient, logger: Logger) {
         self.config = config
@@ -21,40 +22,57 @@ public actor ContainerManager {
         self.logger = logger
     }
 
-    /// Containers whose runtime cannot work here (Docker images without a Docker socket).
-    public static func unavailable(in config: NodeConfig) -> [ContainerConfig] {
-        guard config.manageContainers, !DockerEngine.isAvailable else { return [] }
-        return config.containers.filter { if case .docker = $0.runtime { true } else { false } }
-    }
-
     public func start() async {
         guard config.manageContainers else { return }
-        let docker = DockerEngine(http: http, credentials: config.dockerCredentials, logger: logger)
         for container in config.containers {
-            switch container.runtime {
-            case .remote: continue
-            case .process:
-                let process = ManagedProcess(container: container, logger: logger)
-                do {
-                    try await process.start()
-                    processes.append(process)
-                } catch {
-                    logger.error("container command could not start", metadata: ["container": "\(container.id)", "error": "\(error)"])
-                }
-            case .docker(let image):
-                guard DockerEngine.isAvailable else {
-                    logger.error("Docker is not available (no \(DockerEngine.socketPath)): container '\(container.id)' (image \(image)) will not run; url and command containers still work")
-                    continue
-                }
-                do {
-                    try await docker.start(container)
-                    dockerContainers.append(container)
-                } catch {
-                    logger.error("docker container could not start", metadata: ["container": "\(container.id)", "error": "\(error)"])
-                }
+            guard case .process = container.runtime else { continue }
+            let process = ManagedProcess(container: container, logger: logger)
+            do {
+                try await process.start()
+                processes.append(process)
+            } catch {
+                logger.error("container command could not start", metadata: ["container": "\(container.id)", "error": "\(error)"])
             }
         }
+        await startImages()
         await waitUntilHealthy(timeout: max(config.startupWait, 1) * 6)
+    }
+
+    /// Runs the `image` containers on the engine: images prepared in parallel, then the
+    /// containers started in parallel. Each failure is logged naming the container and image;
+    /// `url` and `command` containers are not affected.
+    private func startImages() async {
+        let imageContainers = config.containers.filter { if case .docker = $0.runtime { true } else { false } }
+        guard !imageContainers.isEmpty else { return }
+        let docker: DockerContainers
+        do {
+            docker = try await DockerContainers.connect(config: config, http: http, logger: logger)
+        } catch {
+            for container in imageContainers {
+                logger.error("container '\(container.id)' (image \(container.image), port \(container.port)) will not run: \(error); url and command containers still work")
+            }
+            return
+        }
+        self.docker = docker
+        let images = await docker.prepareImages(Set(imageContainers.map(\.image)))
+        let started = await withTaskGroup(of: ContainerConfig?.self) { group in
+            for container in imageContainers {
+                group.addTask { [logger] in
+                    do throws(DockerError) {
+                        let imageID = try images[container.image, default: .failure(.imageMissing(image: container.image, reason: "not prepared"))].get()
+                        try await docker.run(container, imageID: imageID)
+                        return container
+                    } catch {
+                        logger.error("container '\(container.id)' (image \(container.image), port \(container.port)) will not run: \(error)")
+                        return nil
+                    }
+                }
+            }
+            var started: [ContainerConfig] = []
+            for await container in group { if let container { started.append(container) } }
+            return started
+        }
+        dockerContainers = started
     }
 
     /// Polls `GET /` on every container started here until it answers or the timeout passes.
@@ -70,6 +88,9 @@ public actor ContainerManager {
             }
             if healthy {
                 logger.info("container ready", metadata: ["container": "\(container.id)", "url": "\(container.baseURL)"])
+            } else if let docker, dockerContainers.contains(where: { $0.id == container.id }) {
+                let state = await docker.stateSummary(container)
+                logger.error("container '\(container.id)' (image \(container.image)) did not answer GET / at \(container.baseURL) in time: \(state)")
             } else {
                 logger.error("container did not answer GET / in time", metadata: ["container": "\(container.id)", "url": "\(container.baseURL)"])
             }
@@ -83,10 +104,17 @@ public actor ContainerManager {
         return (200..<500).contains(response.status.code)
     }
 
+    /// Stops every container started here within `grace` seconds; `image` containers are also
+    /// removed, so the next start creates them afresh from the config.
     public func stop(grace: Double) async {
-        for process in processes { await process.stop(grace: grace) }
-        let docker = DockerEngine(http: http, credentials: config.dockerCredentials, logger: logger)
-        for container in dockerContainers { await docker.stop(container) }
+        let docker = docker
+        let images = dockerContainers
+        await withTaskGroup(of: Void.self) { group in
+            for process in processes { group.addTask { await process.stop(grace: grace) } }
+            if let docker {
+                for container in images { group.addTask { await docker.stopAndRemove(container, grace: grace) } }
+            }
+        }
         processes = []
         dockerContainers = []
     }

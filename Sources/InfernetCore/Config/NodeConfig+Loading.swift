@@ -167,6 +167,17 @@ extension NodeConfig {
         node.confirmations = try section.int("confirmations", default: node.confirmations, range: 0...1000)
         node.deliveryConcurrency = try section.int("delivery_concurrency", default: node.deliveryConcurrency, range: 1...1024)
         try readJobLimits(&section)
+        node.docker.host = try section.string("docker_host", default: "")
+        if !node.docker.host.isEmpty && !(node.docker.host.hasPrefix("unix://") || node.docker.host.hasPrefix("tcp://")) {
+            throw ConfigError(key: "node.docker_host", "must start with unix:// or tcp://")
+        }
+        let pull = try section.string("docker_pull", default: node.docker.pull.rawValue)
+        guard let policy = DockerOptions.PullPolicy(rawValue: pull) else {
+            let allowed = DockerOptions.PullPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigError(key: "node.docker_pull", "must be one of \(allowed), got '\(pull)'")
+        }
+        node.docker.pull = policy
+        node.docker.publishAddress = try section.string("docker_publish_address", default: node.docker.publishAddress)
         warnings += section.unknownKeys.map(unknown)
     }
 }

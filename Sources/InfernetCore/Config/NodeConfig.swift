@@ -103,6 +103,8 @@ public struct NodeOptions: Sendable, Equatable {
     public var deliveryConcurrency = 16
     /// Bounds on every off-chain job and retention of finished ones (see JobLimits).
     public var limits = JobLimits()
+    /// How `image` containers are run: the engine, pulls, published ports (keys `node.docker_*`).
+    public var docker = DockerOptions()
 
     public init() {}
 
@@ -110,5 +112,29 @@ public struct NodeOptions: Sendable, Equatable {
         if !busEndpoint.isEmpty { return busEndpoint }
         let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         return "ipc://\(directory)/bus.ipc"
+    }
+}
+
+/// The Docker Engine API settings for `image` containers (this node's keys `node.docker_host`,
+/// `node.docker_pull`, `node.docker_publish_address`).
+public struct DockerOptions: Sendable, Equatable {
+    /// When an image is pulled: `always` at start, only when `missing` locally, or `never`.
+    public enum PullPolicy: String, Sendable, Equatable, CaseIterable {
+        case always, missing, never
+    }
+
+    /// `unix:///path` or `tcp://host:port`; empty: `DOCKER_HOST`, else `unix:///var/run/docker.sock`.
+    public var host = ""
+    public var pull = PullPolicy.missing
+    /// Host address a container's port 3000/tcp is published on.
+    public var publishAddress = "127.0.0.1"
+
+    public init() {}
+
+    /// The engine endpoint: the config key, else `DOCKER_HOST`, else the default socket.
+    public func resolvedHost(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if !host.isEmpty { return host }
+        if let fromEnvironment = environment["DOCKER_HOST"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return "unix:///var/run/docker.sock"
     }
 }
