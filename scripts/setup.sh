@@ -7,11 +7,14 @@
 # That venv is keyed by the hash of services/requirements.txt, requirements-torch.txt and
 # requirements-oracle.txt; INFERNET_SERVICES_VENV overrides its path. Torch: see
 # services/requirements-torch.txt (INFERNET_SERVICES_TORCH=auto|pypi|0, default auto).
+# `--ezkl` and `--hostile` do the same for the EZKL proof stage's and the hostile-client suite's venvs.
+# Every venv is keyed by its requirements files' hash and built under a lock (scripts may run at once).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=main
 if [ "${1:-}" = "--services" ]; then mode=services; fi
 if [ "${1:-}" = "--ezkl" ]; then mode=ezkl; fi
+if [ "${1:-}" = "--hostile" ]; then mode=hostile; fi
 
 apt_packages=(libzmq3-dev libsecp256k1-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config python3-venv)
 missing=()
@@ -25,66 +28,71 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >&2
 fi
 
-if [ "$mode" = services ]; then
+cache="$HOME/.cache/infernet-swift"
+mkdir -p "$cache"
+
+# ensure_venv DIR INSTALL_FUNCTION: creates the venv DIR (unless complete) by running the function
+# with DIR's pip; a lock per DIR so two callers never build (or delete) the same venv at once.
+ensure_venv() {
+  local dir=$1 install=$2
+  exec 9>"$dir.lock"
+  flock 9
+  if [ ! -x "$dir/bin/python" ] || [ ! -f "$dir/.complete" ]; then
+    echo "setup: creating the Python environment $dir" >&2
+    local t0; t0=$(date +%s)
+    rm -rf "$dir"
+    python3 -m venv "$dir" >&2
+    "$dir/bin/pip" install -q --upgrade pip >&2
+    "$install" "$dir/bin/pip" >&2
+    touch "$dir/.complete"
+    echo "setup: $dir ready in $(( $(date +%s) - t0 )) s, $(du -sh "$dir" | cut -f1)" >&2
+  fi
+  exec 9>&-
+  echo "$dir"
+}
+
+# key FILE...: the first 12 hex digits of the files' (and extra words') sha256.
+key() { cat "$@" | sha256sum | cut -c1-12; }
+
+case "$mode" in
+services)
   sreq="$root/services/requirements.txt"
   treq="$root/services/requirements-torch.txt"
   oreq="$root/services/requirements-oracle.txt"
   torch_mode="${INFERNET_SERVICES_TORCH:-auto}"
-  skey=$( (cat "$sreq" "$treq" "$oreq"; echo "torch=$torch_mode") | sha256sum | cut -c1-12)
-  svenv="${INFERNET_SERVICES_VENV:-$HOME/.cache/infernet-swift/services-$skey}"
-  if [ ! -x "$svenv/bin/python" ] || [ ! -f "$svenv/.complete" ]; then
-    echo "setup: creating the services' Python environment in $svenv" >&2
-    start=$(date +%s)
-    rm -rf "$svenv"
-    python3 -m venv "$svenv" >&2
-    "$svenv/bin/pip" install -q --upgrade pip >&2
-    "$svenv/bin/pip" install -q -r "$sreq" >&2
+  install_services() {
+    "$1" install -q -r "$sreq"
     case "$torch_mode" in
-      0|no|off) echo "setup: torch skipped (INFERNET_SERVICES_TORCH=$torch_mode)" >&2 ;;
-      pypi) "$svenv/bin/pip" install -q "torch==2.13.0" >&2 ;;
+      0|no|off) echo "setup: torch skipped (INFERNET_SERVICES_TORCH=$torch_mode)" ;;
+      pypi) "$1" install -q "torch==2.13.0" ;;
       *)
-        if ! "$svenv/bin/pip" install -q -r "$treq" >&2; then
+        if ! "$1" install -q -r "$treq"; then
           echo "setup: WARNING: $(grep -v '^#' "$treq" | head -1) is not installable here;" \
-               "the services venv has no torch (torch service and its tests unavailable)" >&2
+               "the services venv has no torch (torch service and its tests unavailable)"
         fi ;;
     esac
     # the reference codecs, as a test oracle only (no dependencies: see the file)
-    "$svenv/bin/pip" install -q --no-deps -r "$oreq" >&2 || \
-      echo "setup: WARNING: infernet-ml oracle not installed; codec tests use the local reimplementation" >&2
-    echo "setup: services environment ready in $(( $(date +%s) - start ))s, $(du -sh "$svenv" | cut -f1)" >&2
-    touch "$svenv/.complete"
-  fi
-  echo "$svenv"
-  exit 0
-fi
-
-if [ "$mode" = ezkl ]; then
+    "$1" install -q --no-deps -r "$oreq" || \
+      echo "setup: WARNING: infernet-ml oracle not installed; codec tests use the local reimplementation"
+  }
+  ensure_venv "${INFERNET_SERVICES_VENV:-$cache/services-$(key "$sreq" "$treq" "$oreq" <(echo "torch=$torch_mode"))}" install_services
+  ;;
+ezkl)
   # The EZKL proof service and its toolchain (services/ezkl, contracts/yul): ezkl + the services'
   # and the project's requirements, keyed by the hash of the three files. INFERNET_EZKL_VENV overrides.
   ereqs=("$root/scripts/requirements.txt" "$root/services/requirements.txt" "$root/services/requirements-ezkl.txt")
-  ekey=$(cat "${ereqs[@]}" | sha256sum | cut -c1-12)
-  evenv="${INFERNET_EZKL_VENV:-$HOME/.cache/infernet-swift/ezkl-$ekey}"
-  if [ ! -x "$evenv/bin/python" ] || [ ! -f "$evenv/.complete" ]; then
-    echo "setup: creating the EZKL Python environment in $evenv" >&2
-    rm -rf "$evenv"
-    python3 -m venv "$evenv" >&2
-    "$evenv/bin/pip" install -q --upgrade pip >&2
-    "$evenv/bin/pip" install -q "${ereqs[@]/#/-r}" >&2
-    touch "$evenv/.complete"
-  fi
-  echo "$evenv"
-  exit 0
-fi
-
-req="$root/scripts/requirements.txt"
-key=$(sha256sum "$req" | cut -c1-12)
-venv="${INFERNET_VENV:-$HOME/.cache/infernet-swift/venv-$key}"
-if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
-  echo "setup: creating Python environment in $venv" >&2
-  rm -rf "$venv"
-  python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install -q --upgrade pip >&2
-  "$venv/bin/pip" install -q -r "$req" >&2
-  touch "$venv/.complete"
-fi
-echo "$venv"
+  install_ezkl() { "$1" install -q "${ereqs[@]/#/-r}"; }
+  ensure_venv "${INFERNET_EZKL_VENV:-$cache/ezkl-$(key "${ereqs[@]}")}" install_ezkl
+  ;;
+hostile)
+  # The hostile-client suite (Tests/Python/hostile: schemathesis, pytest). INFERNET_HOSTILE_VENV overrides.
+  hreq="$root/Tests/Python/hostile/requirements.txt"
+  install_hostile() { "$1" install -q -r "$hreq"; }
+  ensure_venv "${INFERNET_HOSTILE_VENV:-$cache/hostile-$(key "$hreq")}" install_hostile
+  ;;
+*)
+  req="$root/scripts/requirements.txt"
+  install_main() { "$1" install -q -r "$req"; }
+  ensure_venv "${INFERNET_VENV:-$cache/venv-$(key "$req")}" install_main
+  ;;
+esac

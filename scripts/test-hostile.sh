@@ -5,5 +5,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-hostile_venv=$(bash scripts/setup-hostile.sh | tail -1)
+hostile_venv=$(bash scripts/setup.sh --hostile | tail -1)
 timeout 900 "$hostile_venv/bin/python" -m pytest -q -s -p no:cacheprovider Tests/Python/hostile "$@"

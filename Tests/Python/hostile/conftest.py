@@ -1,6 +1,6 @@
 """The hostile-client suite: the real node binaries (INFERNET_BIN_DIR, else this checkout's
 `swift build` products), hello-world containers as local `command` processes, real HTTP over
-loopback. It runs with the venv of scripts/setup-hostile.sh (schemathesis, pytest), as its own
+loopback. It runs with the venv of scripts/setup.sh --hostile (schemathesis, pytest), as its own
 stage of scripts/test.sh; under another venv (scripts/test-python.sh) it is not collected."""
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def node(tmp_path_factory):
 def test_served_document_holds_for_generated_requests(node, tmp_path):
     binary = Path(sys.executable).parent / "schemathesis"
     if not binary.exists():
-        pytest.fail(f"schemathesis is not installed next to {sys.executable}; run with the venv of scripts/setup-hostile.sh")
+        pytest.fail(f"schemathesis is not installed next to {sys.executable}; run with the venv of scripts/setup.sh --hostile")
     command = [str(binary), "run", f"{node.base}/openapi.yaml", "--url", node.base, "--checks", CHECKS,
                "--max-examples", os.environ.get("INFERNET_SCHEMATHESIS_EXAMPLES", "40"), "--seed", "10",
                "--max-time", "100", "--request-timeout", "20", "--workers", "2",
