@@ -9,7 +9,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .chain import DevChain, RPCError
+from .chain import DevChain
+from .chainbase import RPCError
 from .rpc import Methods
 
 log = logging.getLogger("devnet")

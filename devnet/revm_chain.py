@@ -1,0 +1,383 @@
+"""The pyrevm execution backend: transactions run in revm (Rust), blocks and receipts are kept here.
+
+Same surface as the py-evm backend (`devnet.chain.DevChain`); the shared logic (tags, time, the
+transaction pool, logs, signing) is `devnet.chainbase.ChainBase`. Differences, all invisible to a
+JSON-RPC client that does not verify proofs:
+
+- `stateRoot`, `transactionsRoot` and `receiptsRoot` are keccak digests of the block's contents,
+  not Merkle-Patricia roots (revm keeps no trie); block hashes are real keccak hashes of the
+  RLP header, so they are unique and stable.
+- pyrevm's `message_call` neither bumps the sender's nonce nor charges gas, so the devnet does both
+  after each call transaction (balance -= gasUsed * effective gas price). The base fee is not burnt
+  inside the EVM (`BASEFEE` reads 0 during execution); the sender pays exactly as on py-evm.
+- The `GASLIMIT` opcode reads 300,000,000 (pyrevm applies one gas limit to every execution, and
+  `eth_call` needs that cap); transactions are still checked against the 30M block gas limit.
+- revm's journal is never finalised between transactions, so accounts and slots touched by an
+  earlier transaction stay warm (EIP-2929): later transactions may use less gas than on a real
+  chain. Estimates and executions see the same rule, so `eth_estimateGas` stays sufficient here.
+- Older states (an `eth_call` or `eth_getBalance` at an older block, `evm_revert`) are rebuilt by
+  replaying the recorded blocks into a fresh EVM (a replayed state is cached for the next query).
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import rlp
+from eth.constants import BLANK_ROOT_HASH
+from eth.vm.forks.prague.blocks import PragueBlock, PragueBlockHeader
+from eth_bloom import BloomFilter
+from eth_utils import keccak
+from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
+
+from .chainbase import (CALL_GAS_CAP, DEFAULT_BALANCE, DEFAULT_CHAIN_ID, GAS_LIMIT, INITIAL_BASE_FEE, BlockExtras,
+                        ChainBase, RPCError, TxInfo, effective_gas_price, revert_error, tx_type)
+
+SPEC = "PRAGUE"
+ZERO = b"\x00" * 20
+ZERO_HEX = "0x" + "00" * 20
+_OUTPUT = re.compile(r"output: 0x([0-9a-fA-F]*)")
+
+
+def hx(addr: bytes) -> str:
+    return "0x" + addr.hex()
+
+
+def next_base_fee(parent) -> int:
+    """EIP-1559, as py-evm's calculate_expected_base_fee_per_gas."""
+    base, used, target = parent.base_fee_per_gas, parent.gas_used, parent.gas_limit // 2
+    if used == target:
+        return base
+    if used > target:
+        return base + max(base * (used - target) // target // 8, 1)
+    return max(base - base * (target - used) // target // 8, 0)
+
+
+class ExecFailed(Exception):
+    """revm refused the transaction before running it (not a revert)."""
+
+
+class RevmChain(ChainBase):
+    backend = "pyrevm"
+
+    def __init__(self, chain_id: int = DEFAULT_CHAIN_ID, keys=None, balance: int = DEFAULT_BALANCE,
+                 gas_limit: int = GAS_LIMIT, genesis_timestamp: int | None = None):
+        super().__init__(chain_id, keys, balance, gas_limit)
+        self.ops: dict[int, tuple] = {}  # block number -> (BlockEnv kwargs, ops) for replays
+        self.by_hash: dict[bytes, int] = {}
+        self.evm = self._new_evm()
+        self._env: dict | None = None  # the pending block's environment, fixed by its first transaction
+        self._pending_ops: list = []  # ("tx", tx) / ("bal", addr, wei), in order
+        self._pending_results: list = []
+        self._pending_gas = 0
+        self._hist: tuple[int, EVM] | None = None  # a replayed older state: (block number, evm)
+        header = PragueBlockHeader(
+            difficulty=0, block_number=0, gas_limit=gas_limit, timestamp=genesis_timestamp or int(time.time()),
+            coinbase=ZERO, extra_data=b"infernet-devnet", mix_hash=b"\x00" * 32, nonce=b"\x00" * 8,
+            base_fee_per_gas=INITIAL_BASE_FEE, state_root=keccak(b"revm-genesis" + b"".join(self.accounts)),
+            transaction_root=BLANK_ROOT_HASH, receipt_root=BLANK_ROOT_HASH, withdrawals_root=BLANK_ROOT_HASH)
+        self._record(PragueBlock(header, transactions=[], uncles=[], withdrawals=[]), [])
+
+    # ------------------------------------------------------------------ EVM instances
+    def _new_evm(self) -> EVM:
+        # pyrevm uses its gas_limit as the block gas limit of every execution: eth_call needs up to
+        # CALL_GAS_CAP (the devnet checks transactions against the real block gas limit itself)
+        evm = EVM(env=Env(cfg=CfgEnv(chain_id=self.chain_id)), gas_limit=max(CALL_GAS_CAP, self.gas_limit), spec_id=SPEC)
+        for a in self.accounts:
+            evm.set_balance(hx(a), self.balance)
+        return evm
+
+    @staticmethod
+    def _block_env(env: dict) -> BlockEnv:
+        return BlockEnv(number=env["number"], coinbase=ZERO_HEX, timestamp=env["timestamp"], difficulty=0,
+                        prevrandao=env["prevrandao"], basefee=env["basefee"], gas_limit=env["gas_limit"])
+
+    def _replay_into(self, evm: EVM, first: int, last: int):
+        for n in range(first, last + 1):
+            env, ops = self.ops[n]
+            evm.set_block_env(self._block_env(env))
+            for op in ops:
+                if op[0] == "tx":
+                    self._exec_tx(evm, op[1], env["basefee"])
+                else:
+                    evm.set_balance(hx(op[1]), op[2])
+
+    def _evm_at_block(self, n: int) -> EVM:
+        """The state after block n (n < head, or head while a pending block exists)."""
+        if self._hist is not None and self._hist[0] <= n:
+            start, evm = self._hist
+        else:
+            start, evm = 0, self._new_evm()
+        self._replay_into(evm, start + 1, n)
+        self._hist = (n, evm)
+        evm.set_block_env(self._block_env(self.ops[n][0]) if n > 0 else BlockEnv(
+            number=0, timestamp=self.blocks[0].block.header.timestamp, basefee=INITIAL_BASE_FEE, gas_limit=self.gas_limit))
+        return evm
+
+    def _evm_for(self, tag) -> EVM:
+        n = self.resolve_tag(tag)
+        if n == "pending":
+            self._prepare_pending_timestamp()
+            return self.evm
+        if n > self.head_number or n < 0:
+            raise RPCError(-32000, "header not found")
+        if n == self.head_number and not self._pending_ops:
+            if n > 0:
+                self.evm.set_block_env(self._block_env(self.ops[n][0]))
+            return self.evm
+        return self._evm_at_block(n)
+
+    # ------------------------------------------------------------------ pending-state hooks
+    @property
+    def pending_base_fee(self) -> int:
+        return next_base_fee(self.blocks[self.head_number].block.header)
+
+    def pending_nonce(self, addr: bytes) -> int:
+        return self.evm.basic(hx(addr)).nonce
+
+    def pending_balance(self, addr: bytes) -> int:
+        return self.evm.get_balance(hx(addr))
+
+    def pending_gas_left(self) -> int:
+        return self.gas_limit - self._pending_gas
+
+    def _prepare_pending_timestamp(self):
+        """Fix the pending block's environment (its timestamp) until its first transaction."""
+        if not self.pending:
+            self._env = {"number": self.head_number + 1, "timestamp": self._next_block_timestamp(),
+                         "prevrandao": os.urandom(32), "basefee": self.pending_base_fee, "gas_limit": self.gas_limit}
+        self.evm.set_block_env(self._block_env(self._env))
+
+    # ------------------------------------------------------------------ execution
+    def _exec_tx(self, evm: EVM, tx, base_fee: int) -> dict:
+        """Run a signed transaction as part of a block; -> receipt fields. ExecFailed if refused."""
+        sender = tx.sender
+        s = hx(sender)
+        price = effective_gas_price(tx, base_fee)
+        nonce0 = evm.basic(s).nonce
+        cp = evm.snapshot()
+        create = not tx.to
+        try:
+            if create:
+                evm.deploy(s, tx.data, tx.value, tx.gas, price)
+            else:
+                evm.message_call(s, hx(tx.to), tx.data, tx.value, tx.gas, price)
+        except RuntimeError as e:
+            msg = str(e)
+            if not (msg.startswith("Revert") or msg.startswith("Halt")):
+                evm.revert(cp)
+                raise ExecFailed(msg)
+        r = evm.result
+        evm.commit()
+        evm.reset_transient_storage()
+        gas_used = r.gas_used
+        bal = evm.get_balance(s)
+        if not create:  # pyrevm's message_call charges nothing and keeps the nonce (see module doc)
+            bal -= gas_used * price
+        evm.insert_account_info(s, AccountInfo(balance=bal, nonce=nonce0 + 1))
+        logs = []
+        if r.is_success:
+            for lg in r.logs:
+                topics, data = lg.data
+                logs.append((bytes.fromhex(lg.address[2:]), [bytes(t) for t in topics], bytes(data)))
+        return {"status": 1 if r.is_success else 0, "gasUsed": gas_used, "logs": logs,
+                "contract": keccak(rlp.encode([sender, tx.nonce]))[12:] if create else None}
+
+    def _apply(self, tx):
+        """Apply a validated transaction to the pending block."""
+        self._prepare_pending_timestamp()
+        try:
+            res = self._exec_tx(self.evm, tx, self._env["basefee"])
+        except ExecFailed as e:
+            raise RPCError(-32000, f"transaction rejected: {str(e)[:300]}")
+        self.pending.append(tx)
+        self._pending_ops.append(("tx", tx))
+        self._pending_results.append(res)
+        self._pending_gas += res["gasUsed"]
+        self.tx_index[tx.hash] = TxInfo(tx, None, len(self.pending) - 1)
+
+    def _run_call(self, evm: EVM, params: dict, gas: int):
+        """-> (ok, output, result); never changes the state."""
+        sender = hx(params.get("from") or ZERO)
+        cp = evm.snapshot()
+        try:
+            try:
+                if params.get("to"):
+                    out = evm.message_call(sender, hx(params["to"]), params.get("data", b""), params.get("value", 0), gas, 0)
+                else:
+                    addr = evm.deploy(sender, params.get("data", b""), params.get("value", 0), gas, 0)
+                    out = evm.get_code(addr) or b""
+                return True, bytes(out), evm.result
+            except RuntimeError as e:
+                msg = str(e)
+                if msg.startswith("Revert"):
+                    m = _OUTPUT.search(msg)
+                    return False, bytes.fromhex(m.group(1)) if m else b"", evm.result
+                if msg.startswith("Halt"):
+                    return False, None, evm.result
+                raise RPCError(-32000, f"execution failed: {msg[:200]}")
+        finally:
+            evm.revert(cp)
+            evm.reset_transient_storage()
+
+    def call(self, params: dict, tag="latest") -> bytes:
+        ok, out, r = self._run_call(self._evm_for(tag), params, params.get("gas") or CALL_GAS_CAP)
+        if ok:
+            return out
+        if out is not None:
+            raise revert_error(out)
+        raise RPCError(-32000, f"execution failed: {r.reason[:200]}")
+
+    def estimate_gas(self, params: dict, tag="latest") -> int:
+        evm = self._evm_for(tag)
+        cap = params.get("gas") or self.gas_limit
+        ok, out, r = self._run_call(evm, params, cap)
+        if not ok:
+            if out is not None:
+                raise revert_error(out)
+            raise RPCError(-32000, f"gas required exceeds allowance ({cap}) or always failing transaction: {r.reason}")
+        used = r.gas_used + r.gas_refunded  # before refunds
+        lo, hi, g = used - 1, cap, used
+        # the 63/64 rule may need more than `used`; grow quickly, then binary search
+        while g < cap:
+            if self._run_call(evm, params, g)[0]:
+                hi = g
+                break
+            lo = g
+            g = min(cap, g + max(g // 64 + 2300, 1000))
+        while hi - lo > 1000:
+            mid = (lo + hi) // 2
+            if self._run_call(evm, params, mid)[0]:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    # ------------------------------------------------------------------ mining
+    def mine(self, timestamp: int | None = None):
+        if timestamp is not None:
+            self.set_next_timestamp(timestamp)
+        self._promote_pool()  # every block takes the pooled transactions that pay enough for it
+        self._prepare_pending_timestamp()
+        env = self._env
+        n = env["number"]
+        parent = self.blocks[self.head_number].block.header
+        txs = list(self.pending)
+        results = self._pending_results
+        bloom = BloomFilter()
+        receipt_blooms = []
+        for res in results:
+            rb = BloomFilter()
+            for addr, topics, _ in res["logs"]:
+                rb.add(addr)
+                for t in topics:
+                    rb.add(t)
+            receipt_blooms.append(int(rb))
+            bloom.value |= int(rb)
+        hashes = b"".join(tx.hash for tx in txs)
+        receipts_digest = rlp.encode([[r["status"], r["gasUsed"], len(r["logs"])] for r in results])
+        header = PragueBlockHeader(
+            difficulty=0, block_number=n, gas_limit=self.gas_limit, timestamp=env["timestamp"], coinbase=ZERO,
+            parent_hash=parent.hash, state_root=keccak(parent.state_root + hashes + rlp.encode([n, self._pending_ops_digest()])),
+            transaction_root=keccak(hashes) if txs else BLANK_ROOT_HASH,
+            receipt_root=keccak(receipts_digest) if txs else BLANK_ROOT_HASH, bloom=int(bloom),
+            gas_used=self._pending_gas, extra_data=b"", mix_hash=env["prevrandao"], nonce=b"\x00" * 8,
+            base_fee_per_gas=env["basefee"], withdrawals_root=BLANK_ROOT_HASH)
+        block = PragueBlock(header, transactions=txs, uncles=[], withdrawals=[])
+        self.ops[n] = (env, self._pending_ops)
+        self._record(block, results, receipt_blooms)
+        self._after_mine(env["timestamp"])
+        self.pending = []
+        self._pending_ops, self._pending_results, self._pending_gas, self._env = [], [], 0, None
+        return block
+
+    def _pending_ops_digest(self):
+        return [op[2].to_bytes(32, "big") + op[1] for op in self._pending_ops if op[0] == "bal"]
+
+    def _record(self, block, results, blooms=()):
+        n = block.number
+        ex = BlockExtras(block=block)
+        h = block.hash
+        base_fee = block.header.base_fee_per_gas
+        log_index = 0
+        cum = 0
+        for i, (tx, res) in enumerate(zip(block.transactions, results)):
+            self.tx_index[tx.hash] = TxInfo(tx, n, i)
+            logs = []
+            for addr, topics, data in res["logs"]:
+                logs.append({"address": addr, "topics": topics, "data": data, "blockNumber": n, "blockHash": h,
+                             "transactionHash": tx.hash, "transactionIndex": i, "logIndex": log_index, "removed": False})
+                log_index += 1
+            ex.logs.extend(logs)
+            cum += res["gasUsed"]
+            ex.receipts.append({
+                "transactionHash": tx.hash, "transactionIndex": i, "blockHash": h, "blockNumber": n,
+                "from": tx.sender, "to": tx.to or None, "cumulativeGasUsed": cum, "gasUsed": res["gasUsed"],
+                "effectiveGasPrice": effective_gas_price(tx, base_fee), "contractAddress": res["contract"],
+                "logs": logs, "logsBloom": blooms[i].to_bytes(256, "big"), "status": res["status"], "type": tx_type(tx),
+            })
+        self.blocks[n] = ex
+        self.by_hash[h] = n
+        self._head_n = n
+
+    # ------------------------------------------------------------------ blocks
+    def block_by_hash(self, h: bytes):
+        n = self.by_hash.get(h)
+        return self.blocks[n].block if n is not None and n in self.blocks else None
+
+    def pending_block(self):
+        env = self._env or {"number": self.head_number + 1, "timestamp": self._next_block_timestamp(),
+                            "prevrandao": b"\x00" * 32, "basefee": self.pending_base_fee}
+        header = PragueBlockHeader(
+            difficulty=0, block_number=env["number"], gas_limit=self.gas_limit, timestamp=env["timestamp"],
+            coinbase=ZERO, parent_hash=self.blocks[self.head_number].block.hash, gas_used=self._pending_gas,
+            mix_hash=env["prevrandao"], base_fee_per_gas=env["basefee"], withdrawals_root=BLANK_ROOT_HASH)
+        return PragueBlock(header, transactions=list(self.pending), uncles=[], withdrawals=[])
+
+    # ------------------------------------------------------------------ state
+    def get_balance(self, addr, tag="latest"):
+        return self._evm_for(tag).get_balance(hx(addr))
+
+    def get_nonce(self, addr, tag="latest"):
+        return self._evm_for(tag).basic(hx(addr)).nonce
+
+    def get_code(self, addr, tag="latest"):
+        return bytes(self._evm_for(tag).get_code(hx(addr)) or b"")
+
+    def get_storage(self, addr, slot, tag="latest"):
+        return self._evm_for(tag).storage(hx(addr), slot)
+
+    def set_balance(self, addr, value: int):
+        self.evm.set_balance(hx(addr), value)
+        self._pending_ops.append(("bal", addr, value))
+        if self.automine and not self.pending:
+            self.mine()
+
+    # ------------------------------------------------------------------ snapshots
+    def snapshot(self) -> int:
+        self._snap_id += 1
+        self.snapshots[self._snap_id] = (self.head_number, self._time_state())
+        return self._snap_id
+
+    def revert(self, snap_id: int) -> bool:
+        if snap_id not in self.snapshots:
+            return False
+        n, time_state = self.snapshots[snap_id]
+        # like ganache/anvil: a snapshot can be reverted to once; later snapshots die with it
+        for k in [k for k in self.snapshots if k >= snap_id]:
+            del self.snapshots[k]
+        # the state after block n: a cached replay if it is not past n, else a fresh replay
+        if self._hist is not None and self._hist[0] > n:
+            self._hist = None
+        evm = self._evm_at_block(n) if n < self.head_number or self._pending_ops else self.evm
+        self._hist = None  # it becomes the live state
+        for k in [k for k in self.ops if k > n]:
+            del self.ops[k]
+        for k in [k for k in self.blocks if k > n]:
+            self.by_hash.pop(self.blocks[k].block.hash, None)
+        self._drop_blocks_above(n)
+        self.evm = evm
+        self._pending_ops, self._pending_results, self._pending_gas, self._env = [], [], 0, None
+        self._restore_time(time_state)
+        return True
