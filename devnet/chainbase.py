@@ -61,7 +61,8 @@ class BlockExtras:
 
 
 def tx_type(tx) -> int:
-    return tx.type_id if isinstance(tx, TypedTransaction) else 0
+    t = getattr(tx, "type_id", None)  # devnet.fasttx.RawTx (legacy: 0) or a py-evm typed transaction
+    return t if t is not None and (isinstance(t, int) and (isinstance(tx, TypedTransaction) or hasattr(tx, "raw"))) else 0
 
 
 def effective_gas_price(tx, base_fee: int) -> int:

@@ -4,7 +4,7 @@ Same surface as the py-evm backend (`devnet.chain.DevChain`); the shared logic (
 transaction pool, logs, signing) is `devnet.chainbase.ChainBase`. Differences, all invisible to a
 JSON-RPC client that does not verify proofs:
 
-- `stateRoot`, `transactionsRoot` and `receiptsRoot` are keccak digests of the block's contents,
+- `stateRoot`, `transactionsRoot` and `receiptsRoot` are sha256 digests of the block's contents,
   not Merkle-Patricia roots (revm keeps no trie); block hashes are real keccak hashes of the
   RLP header, so they are unique and stable.
 - pyrevm's `message_call` neither bumps the sender's nonce nor charges gas, so the devnet does both
@@ -20,17 +20,18 @@ JSON-RPC client that does not verify proofs:
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
 
 import rlp
 from eth.constants import BLANK_ROOT_HASH
-from eth.vm.forks.prague.blocks import PragueBlock, PragueBlockHeader
 from eth_bloom import BloomFilter
 from eth_utils import keccak
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
+from . import fasttx
 from .chainbase import (CALL_GAS_CAP, DEFAULT_BALANCE, DEFAULT_CHAIN_ID, GAS_LIMIT, INITIAL_BASE_FEE, BlockExtras,
                         ChainBase, RPCError, TxInfo, effective_gas_price, revert_error, tx_type)
 
@@ -38,10 +39,16 @@ SPEC = "PRAGUE"
 ZERO = b"\x00" * 20
 ZERO_HEX = "0x" + "00" * 20
 _OUTPUT = re.compile(r"output: 0x([0-9a-fA-F]*)")
+EMPTY_REQUESTS_HASH = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 
 
 def hx(addr: bytes) -> str:
     return "0x" + addr.hex()
+
+
+def digest(*parts: bytes) -> bytes:
+    """Stand-in for a trie root (see the module doc): sha256, which costs less than keccak here."""
+    return hashlib.sha256(b"".join(parts)).digest()
 
 
 def next_base_fee(parent) -> int:
@@ -52,6 +59,48 @@ def next_base_fee(parent) -> int:
     if used > target:
         return base + max(base * (used - target) // target // 8, 1)
     return max(base - base * (target - used) // target // 8, 0)
+
+
+EMPTY_UNCLES = keccak(rlp.encode([]))
+HEADER_FIELDS = ("parent_hash", "uncles_hash", "coinbase", "state_root", "transaction_root", "receipt_root", "bloom",
+                 "difficulty", "block_number", "gas_limit", "gas_used", "timestamp", "extra_data", "mix_hash", "nonce",
+                 "base_fee_per_gas", "withdrawals_root", "blob_gas_used", "excess_blob_gas",
+                 "parent_beacon_block_root", "requests_hash")
+
+
+class Header:
+    """A Prague block header with the attribute names of py-evm's; `hash` is keccak of its RLP (as py-evm's).
+    Built by hand because py-evm's serializable header costs more to hash than revm takes to run a block."""
+
+    def __init__(self, **kw):
+        self.parent_hash = b"\x00" * 32
+        self.uncles_hash = EMPTY_UNCLES
+        self.coinbase = ZERO
+        self.state_root = self.transaction_root = self.receipt_root = self.withdrawals_root = BLANK_ROOT_HASH
+        self.bloom = self.difficulty = self.gas_used = self.blob_gas_used = self.excess_blob_gas = 0
+        self.extra_data = b""
+        self.mix_hash = self.parent_beacon_block_root = b"\x00" * 32
+        self.nonce = b"\x00" * 8
+        self.requests_hash = EMPTY_REQUESTS_HASH
+        self.__dict__.update(kw)
+        fields = [getattr(self, f) for f in HEADER_FIELDS]
+        fields[6] = self.bloom.to_bytes(256, "big")
+        self.rlp = fasttx.encode(fields)
+        self.hash = keccak(self.rlp)
+
+
+class Block:
+    def __init__(self, header: Header, transactions: list):
+        self.header, self.transactions = header, transactions
+        self.hash, self.number = header.hash, header.block_number
+        # RLP size of [header, txs, uncles, withdrawals] (typed transactions count as RLP strings)
+        body = len(header.rlp) + sum(len(_raw(tx)) + 3 for tx in transactions) + 2
+        self.size = body + 3
+
+
+def _raw(tx) -> bytes:
+    raw = getattr(tx, "raw", None)
+    return raw if raw is not None else tx.encode()
 
 
 class ExecFailed(Exception):
@@ -72,12 +121,10 @@ class RevmChain(ChainBase):
         self._pending_results: list = []
         self._pending_gas = 0
         self._hist: tuple[int, EVM] | None = None  # a replayed older state: (block number, evm)
-        header = PragueBlockHeader(
-            difficulty=0, block_number=0, gas_limit=gas_limit, timestamp=genesis_timestamp or int(time.time()),
-            coinbase=ZERO, extra_data=b"infernet-devnet", mix_hash=b"\x00" * 32, nonce=b"\x00" * 8,
-            base_fee_per_gas=INITIAL_BASE_FEE, state_root=keccak(b"revm-genesis" + b"".join(self.accounts)),
-            transaction_root=BLANK_ROOT_HASH, receipt_root=BLANK_ROOT_HASH, withdrawals_root=BLANK_ROOT_HASH)
-        self._record(PragueBlock(header, transactions=[], uncles=[], withdrawals=[]), [])
+        header = Header(block_number=0, gas_limit=gas_limit, timestamp=genesis_timestamp or int(time.time()),
+                        extra_data=b"infernet-devnet", base_fee_per_gas=INITIAL_BASE_FEE,
+                        state_root=keccak(b"revm-genesis" + b"".join(self.accounts)))
+        self._record(Block(header, []), [])
 
     # ------------------------------------------------------------------ EVM instances
     def _new_evm(self) -> EVM:
@@ -127,6 +174,14 @@ class RevmChain(ChainBase):
                 self.evm.set_block_env(self._block_env(self.ops[n][0]))
             return self.evm
         return self._evm_at_block(n)
+
+    def decode_raw(self, raw: bytes):
+        if raw[:1] == b"\x03":
+            raise RPCError(-32000, "blob transactions are not supported")
+        try:
+            return fasttx.decode(raw)
+        except Exception as e:
+            raise RPCError(-32602, f"invalid raw transaction: {type(e).__name__}: {str(e)[:200]}")
 
     # ------------------------------------------------------------------ pending-state hooks
     @property
@@ -276,15 +331,14 @@ class RevmChain(ChainBase):
             receipt_blooms.append(int(rb))
             bloom.value |= int(rb)
         hashes = b"".join(tx.hash for tx in txs)
-        receipts_digest = rlp.encode([[r["status"], r["gasUsed"], len(r["logs"])] for r in results])
-        header = PragueBlockHeader(
-            difficulty=0, block_number=n, gas_limit=self.gas_limit, timestamp=env["timestamp"], coinbase=ZERO,
-            parent_hash=parent.hash, state_root=keccak(parent.state_root + hashes + rlp.encode([n, self._pending_ops_digest()])),
-            transaction_root=keccak(hashes) if txs else BLANK_ROOT_HASH,
-            receipt_root=keccak(receipts_digest) if txs else BLANK_ROOT_HASH, bloom=int(bloom),
-            gas_used=self._pending_gas, extra_data=b"", mix_hash=env["prevrandao"], nonce=b"\x00" * 8,
-            base_fee_per_gas=env["basefee"], withdrawals_root=BLANK_ROOT_HASH)
-        block = PragueBlock(header, transactions=txs, uncles=[], withdrawals=[])
+        receipts_digest = b"".join(b"%d:%d:%d;" % (r["status"], r["gasUsed"], len(r["logs"])) for r in results)
+        header = Header(
+            block_number=n, gas_limit=self.gas_limit, timestamp=env["timestamp"], parent_hash=parent.hash,
+            state_root=digest(parent.state_root, hashes, b"%d" % n, *self._pending_ops_digest()),
+            transaction_root=digest(hashes) if txs else BLANK_ROOT_HASH,
+            receipt_root=digest(receipts_digest) if txs else BLANK_ROOT_HASH, bloom=int(bloom),
+            gas_used=self._pending_gas, mix_hash=env["prevrandao"], base_fee_per_gas=env["basefee"])
+        block = Block(header, txs)
         self.ops[n] = (env, self._pending_ops)
         self._record(block, results, receipt_blooms)
         self._after_mine(env["timestamp"])
@@ -329,11 +383,10 @@ class RevmChain(ChainBase):
     def pending_block(self):
         env = self._env or {"number": self.head_number + 1, "timestamp": self._next_block_timestamp(),
                             "prevrandao": b"\x00" * 32, "basefee": self.pending_base_fee}
-        header = PragueBlockHeader(
-            difficulty=0, block_number=env["number"], gas_limit=self.gas_limit, timestamp=env["timestamp"],
-            coinbase=ZERO, parent_hash=self.blocks[self.head_number].block.hash, gas_used=self._pending_gas,
-            mix_hash=env["prevrandao"], base_fee_per_gas=env["basefee"], withdrawals_root=BLANK_ROOT_HASH)
-        return PragueBlock(header, transactions=list(self.pending), uncles=[], withdrawals=[])
+        header = Header(block_number=env["number"], gas_limit=self.gas_limit, timestamp=env["timestamp"],
+                        parent_hash=self.blocks[self.head_number].block.hash, gas_used=self._pending_gas,
+                        mix_hash=env["prevrandao"], base_fee_per_gas=env["basefee"])
+        return Block(header, list(self.pending))
 
     # ------------------------------------------------------------------ state
     def get_balance(self, addr, tag="latest"):

@@ -144,7 +144,7 @@ def fmt_block(block, full: bool, pending=False):
         "difficulty": q(h.difficulty),
         "totalDifficulty": q(h.difficulty),
         "extraData": d(h.extra_data),
-        "size": q(len(rlp.encode(block))),
+        "size": q(getattr(block, "size", None) or len(rlp.encode(block))),
         "gasLimit": q(h.gas_limit),
         "gasUsed": q(h.gas_used),
         "timestamp": q(h.timestamp),
