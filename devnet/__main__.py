@@ -48,8 +48,9 @@ def main(argv=None):
     logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s devnet %(levelname)s %(message)s")
 
     keys = DEFAULT_KEYS[: max(1, min(a.accounts, len(DEFAULT_KEYS)))]
-    # with --deploy the genesis and the deploy blocks lie in the past (one second apart), so that
-    # the ~20 deploy blocks do not push later timestamps ahead of the wall clock
+    # with --deploy the genesis and the deploy blocks lie in the past (one second apart, automine
+    # gives each transaction its own block), so that the ~20 deploy blocks do not push timestamps
+    # ahead of the wall clock (before: +13..17 s, blocks must be >= 1 s apart)
     backdate = DEPLOY_BACKDATE_S if a.deploy else 0
     chain = make_chain(backend, chain_id=a.chain_id, keys=keys, balance=a.balance * 10**18,
                        genesis_timestamp=int(time.time()) - backdate)
@@ -64,6 +65,8 @@ def main(argv=None):
         allow = [Account.from_key(k).address for k in DEFAULT_KEYS[:3]]
         addresses = deploy_all(w3, DEFAULT_KEYS[0], fee_bps=a.fee, test_contracts=True, allowlist=allow, log=None)
         chain.time_offset = 0
+        with chain.lock:
+            chain.mine()  # an empty block at the wall clock: the head tracks the clock from the start
     chain.set_min_tip(a.min_tip)  # after --deploy, whose transactions must not wait in the pool
     srv = DevnetServer(chain, host=a.host, port=a.port, block_time=a.block_time)
     srv.addresses = addresses
