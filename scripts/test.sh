@@ -19,8 +19,10 @@ echo "== Swift tests"
 # A bound, so a hung test fails CI instead of eating its time; line-buffered so a log shows where.
 timeout 2400 stdbuf -oL -eL swift test --skip-build
 
-echo "== Python tests: devnet, contracts"
+echo "== Python tests: devnet, contracts (devnet backends pyrevm, then py-evm)"
+t_py=$(date +%s)
 bash scripts/test-python.sh
+echo "== Python tests: devnet, contracts: $(( $(date +%s) - t_py )) s"
 
 echo "== Python tests: inference services (ONNX, Torch)"
 bash scripts/test-services.sh
