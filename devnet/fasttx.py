@@ -71,6 +71,11 @@ def encode(x) -> bytes:
     return _prefix(len(body), 0xC0) + body
 
 
+def encode_list_body(body: bytes) -> bytes:
+    """RLP list around already-encoded items."""
+    return _prefix(len(body), 0xC0) + body
+
+
 def _prefix(n: int, base: int) -> bytes:
     if n < 56:
         return bytes([base + n])

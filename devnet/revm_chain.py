@@ -83,9 +83,26 @@ class Header:
         self.nonce = b"\x00" * 8
         self.requests_hash = EMPTY_REQUESTS_HASH
         self.__dict__.update(kw)
-        fields = [getattr(self, f) for f in HEADER_FIELDS]
-        fields[6] = self.bloom.to_bytes(256, "big")
-        self.rlp = fasttx.encode(fields)
+        # RLP by hand: every field is a string (ints minimal big-endian), most of them 32-byte hashes
+        parts = []
+        for f in HEADER_FIELDS:
+            v = getattr(self, f)
+            if f == "bloom":
+                parts.append(b"\xb9\x01\x00" + v.to_bytes(256, "big"))
+                continue
+            if type(v) is int:
+                v = v.to_bytes((v.bit_length() + 7) // 8, "big")
+            n = len(v)
+            if n == 32:
+                parts.append(b"\xa0" + v)
+            elif n == 1 and v[0] < 0x80:
+                parts.append(v)
+            elif n < 56:
+                parts.append(bytes([0x80 + n]) + v)
+            else:
+                parts.append(fasttx.encode(v))
+        body = b"".join(parts)
+        self.rlp = fasttx.encode_list_body(body)
         self.hash = keccak(self.rlp)
 
 
@@ -121,6 +138,7 @@ class RevmChain(ChainBase):
         self._pending_results: list = []
         self._pending_gas = 0
         self._hist: tuple[int, EVM] | None = None  # a replayed older state: (block number, evm)
+        self._bloom_cache: dict[bytes, int] = {}
         header = Header(block_number=0, gas_limit=gas_limit, timestamp=genesis_timestamp or int(time.time()),
                         extra_data=b"infernet-devnet", base_fee_per_gas=INITIAL_BASE_FEE,
                         state_root=keccak(b"revm-genesis" + b"".join(self.accounts)))
@@ -320,23 +338,23 @@ class RevmChain(ChainBase):
         parent = self.blocks[self.head_number].block.header
         txs = list(self.pending)
         results = self._pending_results
-        bloom = BloomFilter()
+        bloom = 0
         receipt_blooms = []
         for res in results:
-            rb = BloomFilter()
+            rb = 0
             for addr, topics, _ in res["logs"]:
-                rb.add(addr)
+                rb |= self._bloom_bits(addr)
                 for t in topics:
-                    rb.add(t)
-            receipt_blooms.append(int(rb))
-            bloom.value |= int(rb)
+                    rb |= self._bloom_bits(t)
+            receipt_blooms.append(rb)
+            bloom |= rb
         hashes = b"".join(tx.hash for tx in txs)
         receipts_digest = b"".join(b"%d:%d:%d;" % (r["status"], r["gasUsed"], len(r["logs"])) for r in results)
         header = Header(
             block_number=n, gas_limit=self.gas_limit, timestamp=env["timestamp"], parent_hash=parent.hash,
             state_root=digest(parent.state_root, hashes, b"%d" % n, *self._pending_ops_digest()),
             transaction_root=digest(hashes) if txs else BLANK_ROOT_HASH,
-            receipt_root=digest(receipts_digest) if txs else BLANK_ROOT_HASH, bloom=int(bloom),
+            receipt_root=digest(receipts_digest) if txs else BLANK_ROOT_HASH, bloom=bloom,
             gas_used=self._pending_gas, mix_hash=env["prevrandao"], base_fee_per_gas=env["basefee"])
         block = Block(header, txs)
         self.ops[n] = (env, self._pending_ops)
@@ -345,6 +363,16 @@ class RevmChain(ChainBase):
         self.pending = []
         self._pending_ops, self._pending_results, self._pending_gas, self._env = [], [], 0, None
         return block
+
+    def _bloom_bits(self, item: bytes) -> int:
+        """The 3 bloom bits of one address/topic (cached: addresses and event topics repeat)."""
+        bits = self._bloom_cache.get(item)
+        if bits is None:
+            bits = int(BloomFilter.from_iterable([item]))
+            if len(self._bloom_cache) > 50_000:
+                self._bloom_cache.clear()
+            self._bloom_cache[item] = bits
+        return bits
 
     def _pending_ops_digest(self):
         return [op[2].to_bytes(32, "big") + op[1] for op in self._pending_ops if op[0] == "bal"]
