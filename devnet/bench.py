@@ -43,35 +43,58 @@ def sel(sig):
     return keccak(text=sig)[:4]
 
 
-def measure(backend: str, N: int) -> dict:
-    t0 = time.monotonic()
-    p = subprocess.Popen([sys.executable, "-m", "devnet", "--port", "0", "--deploy", "--backend", backend], cwd=ROOT,
-                         stdout=subprocess.PIPE, text=True)
-    info = json.loads(p.stdout.readline()[len("DEVNET READY "):])
-    rpc = RPC(info["port"])
-    head = rpc("eth_getBlockByNumber", "latest", False)
-    drift_ready = int(head["timestamp"], 16) - time.time()
-    startup = time.monotonic() - t0
-    a = info["addresses"]
-    try:
-        acct, node = Account.from_key(KEY), Account.from_key(NODE)
-        base = int(rpc("eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+class Devnet:
+    """One devnet process with the contracts; its sequential-transaction run can be done in chunks, so
+    that two backends measured in one run alternate and see the same machine load."""
 
-        def tx(key, to, data, nonce, gas=500_000):
-            t = {"type": 2, "chainId": info["chainId"], "nonce": nonce, "to": to, "value": 0, "data": "0x" + data.hex(),
-                 "gas": gas, "maxFeePerGas": 10 * base + 10**9, "maxPriorityFeePerGas": 10**9}
-            return "0x" + Account.sign_transaction(t, key).raw_transaction.hex()
-
+    def __init__(self, backend: str, N: int):
+        t0 = time.monotonic()
+        self.backend, self.N = backend, N
+        self.p = subprocess.Popen([sys.executable, "-m", "devnet", "--port", "0", "--deploy", "--backend", backend],
+                                  cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        self.info = info = json.loads(self.p.stdout.readline()[len("DEVNET READY "):])
+        self.rpc = rpc = RPC(info["port"])
+        head = rpc("eth_getBlockByNumber", "latest", False)
+        self.drift_ready = int(head["timestamp"], 16) - time.time()
+        self.startup = time.monotonic() - t0
+        self.base = int(head["baseFeePerGas"], 16)
         # sequential raw transactions (Inbox.write: storage writes + an event, one tx per block)
+        acct = Account.from_key(KEY)
         n0 = int(rpc("eth_getTransactionCount", acct.address, "pending"), 16)
-        raws = [tx(KEY, a["inbox"], sel("write(bytes32,bytes,bytes,bytes)") + encode(["bytes32", "bytes", "bytes", "bytes"], [b"\x01" * 32, b"", b"x", b""]), n0 + i)
-                for i in range(N)]
+        data = sel("write(bytes32,bytes,bytes,bytes)") + encode(["bytes32", "bytes", "bytes", "bytes"], [b"\x01" * 32, b"", b"x", b""])
+        self.raws = [self.tx(KEY, info["addresses"]["inbox"], data, n0 + i) for i in range(N)]
+        self.sent, self.seconds = 0, 0.0
+
+    def tx(self, key, to, data, nonce, gas=500_000):
+        t = {"type": 2, "chainId": self.info["chainId"], "nonce": nonce, "to": to, "value": 0, "data": "0x" + data.hex(),
+             "gas": gas, "maxFeePerGas": 10 * self.base + 10**9, "maxPriorityFeePerGas": 10**9}
+        return "0x" + Account.sign_transaction(t, key).raw_transaction.hex()
+
+    def send_chunk(self, k: int):
+        chunk = self.raws[self.sent:self.sent + k]
         t = time.monotonic()
-        for r in raws:
-            h = rpc("eth_sendRawTransaction", r)
-        assert rpc("eth_getTransactionReceipt", h)["status"] == "0x1"
-        tps = N / (time.monotonic() - t)
+        for r in chunk:
+            h = self.rpc("eth_sendRawTransaction", r)
+        assert self.rpc("eth_getTransactionReceipt", h)["status"] == "0x1"
+        self.seconds += time.monotonic() - t
+        self.sent += len(chunk)
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait(10)
+
+    def finish(self) -> dict:
+        try:
+            return self._rest()
+        finally:
+            self.stop()
+
+    def _rest(self) -> dict:
+        rpc, info, a, N = self.rpc, self.info, self.info["addresses"], self.sent
+        tps = N / self.seconds
         drift_burst = int(rpc("eth_getBlockByNumber", "latest", False)["timestamp"], 16) - time.time()
+        acct, node = Account.from_key(KEY), Account.from_key(NODE)
+        tx = self.tx
 
         # deliverCompute gas, callback without / with payment (ETH, no fee, no verifier)
         def send(key, to, data):
@@ -112,11 +135,8 @@ def measure(backend: str, N: int) -> dict:
         for _ in range(50):
             rpc("eth_call", {"to": a["registry"], "data": "0x" + sel("COORDINATOR()").hex()}, "latest")
         call_ms = (time.monotonic() - t) / 50 * 1000
-    finally:
-        p.terminate()
-        p.wait(10)
-    return {"startup": startup, "drift_ready": drift_ready, "tps": tps, "N": N, "drift_burst": drift_burst,
-            "gas_free": gas_free, "gas_paid": gas_paid, "bn_ms": bn_ms, "call_ms": call_ms, "out": len(out)}
+        return {"startup": self.startup, "drift_ready": self.drift_ready, "tps": tps, "N": N, "drift_burst": drift_burst,
+                "gas_free": gas_free, "gas_paid": gas_paid, "bn_ms": bn_ms, "call_ms": call_ms, "out": len(out)}
 
 
 def main(argv=None):
@@ -127,9 +147,23 @@ def main(argv=None):
     ap.add_argument("--txs-pyevm", type=int, default=200)
     ap.add_argument("--txs-pyrevm", type=int, default=2000)
     a = ap.parse_args(argv)
-    res = {}
-    for b in a.backends.split(","):
-        res[b] = m = measure(b, getattr(a, "txs_" + b))
+    names = a.backends.split(",")
+    nets = {}
+    try:
+        for b in names:
+            nets[b] = Devnet(b, getattr(a, "txs_" + b))
+        # alternate chunks so that both backends see the same machine load
+        rounds = 10
+        for i in range(rounds):
+            for b in names:
+                nets[b].send_chunk(-(-nets[b].N // rounds))
+        res = {b: nets[b].finish() for b in names}
+    finally:
+        for d in nets.values():
+            if d.p.poll() is None:
+                d.stop()
+    for b in names:
+        m = res[b]
         print(f"== {b}")
         print(f"start-up with contracts deployed (launch -> first answer): {m['startup']:.2f} s")
         print(f"latest block timestamp - wall clock right after start-up (--deploy): {m['drift_ready']:+.1f} s")
