@@ -61,8 +61,10 @@ class BlockExtras:
 
 
 def tx_type(tx) -> int:
-    t = getattr(tx, "type_id", None)  # devnet.fasttx.RawTx (legacy: 0) or a py-evm typed transaction
-    return t if t is not None and (isinstance(t, int) and (isinstance(tx, TypedTransaction) or hasattr(tx, "raw"))) else 0
+    """0 legacy, 1, 2: for py-evm transactions and devnet.fasttx.RawTx alike."""
+    if isinstance(tx, TypedTransaction) or hasattr(tx, "raw"):
+        return tx.type_id
+    return 0
 
 
 def effective_gas_price(tx, base_fee: int) -> int:
