@@ -204,7 +204,7 @@ class RevmChain(ChainBase):
     # ------------------------------------------------------------------ pending-state hooks
     @property
     def pending_base_fee(self) -> int:
-        return next_base_fee(self.blocks[self.head_number].block.header)
+        return self._next_base_fee  # set when the head changes
 
     def pending_nonce(self, addr: bytes) -> int:
         return self.evm.basic(hx(addr)).nonce
@@ -402,6 +402,7 @@ class RevmChain(ChainBase):
         self.blocks[n] = ex
         self.by_hash[h] = n
         self._head_n = n
+        self._next_base_fee = next_base_fee(block.header)
 
     # ------------------------------------------------------------------ blocks
     def block_by_hash(self, h: bytes):
@@ -458,6 +459,7 @@ class RevmChain(ChainBase):
         for k in [k for k in self.blocks if k > n]:
             self.by_hash.pop(self.blocks[k].block.hash, None)
         self._drop_blocks_above(n)
+        self._next_base_fee = next_base_fee(self.blocks[n].block.header)
         self.evm = evm
         self._pending_ops, self._pending_results, self._pending_gas, self._env = [], [], 0, None
         self._restore_time(time_state)
