@@ -80,8 +80,7 @@ def main(argv=None):
         os.replace(tmp, a.addresses_out)  # atomic: readers never see half a file
     ready = {"rpc": srv.url, "port": srv.port, "chainId": a.chain_id, "backend": backend, "startupSeconds": round(time.monotonic() - t0, 3),
              "addresses": addresses}
-    print("DEVNET READY " + json.dumps(ready), flush=True)
-
+    # handlers before the ready line: a SIGTERM right after it must still stop cleanly (exit 0)
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -89,6 +88,8 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    print("DEVNET READY " + json.dumps(ready), flush=True)
+
     while not stop.wait(0.5):
         pass
     srv.stop()

@@ -209,9 +209,13 @@ class ChainBase:
             raise RPCError(-32000, f"insufficient funds for gas * price + value: address 0x{sender.hex()} have {bal} want {cost}")
         if tx.gas < tx.intrinsic_gas:
             raise RPCError(-32000, f"intrinsic gas too low: have {tx.gas}, want {tx.intrinsic_gas}")
-        if tx.gas > self.pending_gas_left():
+        if tx.gas > self.gas_limit:
             raise RPCError(-32000, "exceeds block gas limit")
         self._check_replacement(sender, tx)
+        if self._qualifies(tx) and tx.gas > self.pending_gas_left() and self.pending:
+            # the pending block is full: seal it now and start the next one (a node would keep the
+            # transaction for the next block; refusing it, as before, broke clients' nonce tracking)
+            self.mine()
         if self._qualifies(tx):
             self._forget_pooled(sender, tx.nonce)
             self._apply(tx)
