@@ -10,8 +10,11 @@ import sys
 import threading
 import time
 
-from .chain import DEFAULT_BALANCE, DEFAULT_CHAIN_ID, DEFAULT_KEYS, DevChain
+from . import BACKEND_ENV, BACKENDS, default_backend, make_chain
+from .chainbase import DEFAULT_BALANCE, DEFAULT_CHAIN_ID, DEFAULT_KEYS
 from .server import DevnetServer
+
+DEPLOY_BACKDATE_S = 60
 
 
 def main(argv=None):
@@ -33,15 +36,27 @@ def main(argv=None):
     ap.add_argument("--fault-error-rate", type=float, default=0.0)
     ap.add_argument("--fault-drop-rate", type=float, default=0.0)
     ap.add_argument("--log-level", default="WARNING")
+    ap.add_argument("--backend", choices=BACKENDS, default=None,
+                    help=f"execution backend (default: ${BACKEND_ENV}, else pyrevm)")
     a = ap.parse_args(argv)
+    try:
+        backend = a.backend or default_backend()
+    except ValueError as e:
+        ap.error(str(e))
     if a.min_tip < 0:
         ap.error("--min-tip must be >= 0")
     logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s devnet %(levelname)s %(message)s")
 
     keys = DEFAULT_KEYS[: max(1, min(a.accounts, len(DEFAULT_KEYS)))]
-    chain = DevChain(chain_id=a.chain_id, keys=keys, balance=a.balance * 10**18)
+    # with --deploy the genesis and the deploy blocks lie in the past (one second apart, automine
+    # gives each transaction its own block), so that the ~20 deploy blocks do not push timestamps
+    # ahead of the wall clock (before: +13..17 s, blocks must be >= 1 s apart)
+    backdate = DEPLOY_BACKDATE_S if a.deploy else 0
+    chain = make_chain(backend, chain_id=a.chain_id, keys=keys, balance=a.balance * 10**18,
+                       genesis_timestamp=int(time.time()) - backdate)
     addresses = {}
     if a.deploy:
+        chain.time_offset = -backdate
         from web3 import Web3
         from contracts.deploy import deploy_all
         from .provider import InProcessProvider
@@ -49,6 +64,9 @@ def main(argv=None):
         from eth_account import Account
         allow = [Account.from_key(k).address for k in DEFAULT_KEYS[:3]]
         addresses = deploy_all(w3, DEFAULT_KEYS[0], fee_bps=a.fee, test_contracts=True, allowlist=allow, log=None)
+        chain.time_offset = 0
+        with chain.lock:
+            chain.mine()  # an empty block at the wall clock: the head tracks the clock from the start
     chain.set_min_tip(a.min_tip)  # after --deploy, whose transactions must not wait in the pool
     srv = DevnetServer(chain, host=a.host, port=a.port, block_time=a.block_time)
     srv.addresses = addresses
@@ -60,10 +78,9 @@ def main(argv=None):
         with open(tmp, "w") as f:
             json.dump(addresses, f, indent=2)
         os.replace(tmp, a.addresses_out)  # atomic: readers never see half a file
-    ready = {"rpc": srv.url, "port": srv.port, "chainId": a.chain_id, "startupSeconds": round(time.monotonic() - t0, 3),
+    ready = {"rpc": srv.url, "port": srv.port, "chainId": a.chain_id, "backend": backend, "startupSeconds": round(time.monotonic() - t0, 3),
              "addresses": addresses}
-    print("DEVNET READY " + json.dumps(ready), flush=True)
-
+    # handlers before the ready line: a SIGTERM right after it must still stop cleanly (exit 0)
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -71,6 +88,8 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    print("DEVNET READY " + json.dumps(ready), flush=True)
+
     while not stop.wait(0.5):
         pass
     srv.stop()

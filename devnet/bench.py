@@ -1,9 +1,15 @@
-"""python -m devnet.bench: start-up time with contracts, sequential raw tx/s, deliverCompute gas."""
+"""python -m devnet.bench: both execution backends side by side, in one run.
+
+Per backend: start-up time with the contracts deployed, block timestamp minus wall clock right after
+start-up (--deploy), sequential raw tx/s (automine, one transaction per block), deliverCompute gas,
+round-trip times; then the pyrevm/py-evm ratios.
+Usage: python -m devnet.bench [--backends pyevm,pyrevm] [--txs-pyevm 200] [--txs-pyrevm 2000]
+"""
 from __future__ import annotations
 
-import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,15 +25,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class RPC:
+    """A minimal keep-alive JSON-RPC client on a raw socket: http.client's header parsing would cost
+    about as much per call as the pyrevm devnet's whole transaction, and this measures the devnet."""
+
     def __init__(self, port):
-        self.c = http.client.HTTPConnection("127.0.0.1", port)
+        self.s = socket.create_connection(("127.0.0.1", port))
+        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.f = self.s.makefile("rb")
         self.i = 0
 
     def __call__(self, m, *p):
         self.i += 1
-        self.c.request("POST", "/", json.dumps({"jsonrpc": "2.0", "id": self.i, "method": m, "params": list(p)}),
-                       {"Content-Type": "application/json"})
-        r = json.loads(self.c.getresponse().read())
+        body = json.dumps({"jsonrpc": "2.0", "id": self.i, "method": m, "params": list(p)}).encode()
+        self.s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                       + str(len(body)).encode() + b"\r\n\r\n" + body)
+        status = self.f.readline()
+        if not status.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"HTTP {status!r}")
+        n = 0
+        while True:
+            h = self.f.readline()
+            if h in (b"\r\n", b""):
+                break
+            if h[:15].lower() == b"content-length:":
+                n = int(h[15:])
+        r = json.loads(self.f.read(n))
         if "error" in r:
             raise RuntimeError(r["error"])
         return r["result"]
@@ -37,33 +59,58 @@ def sel(sig):
     return keccak(text=sig)[:4]
 
 
-def main():
-    t0 = time.monotonic()
-    p = subprocess.Popen([sys.executable, "-m", "devnet", "--port", "0", "--deploy"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    info = json.loads(p.stdout.readline()[len("DEVNET READY "):])
-    rpc = RPC(info["port"])
-    rpc("eth_blockNumber")
-    startup = time.monotonic() - t0
-    a = info["addresses"]
-    try:
-        acct, node = Account.from_key(KEY), Account.from_key(NODE)
-        base = int(rpc("eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+class Devnet:
+    """One devnet process with the contracts; its sequential-transaction run can be done in chunks, so
+    that two backends measured in one run alternate and see the same machine load."""
 
-        def tx(key, to, data, nonce, gas=500_000):
-            t = {"type": 2, "chainId": info["chainId"], "nonce": nonce, "to": to, "value": 0, "data": "0x" + data.hex(),
-                 "gas": gas, "maxFeePerGas": 10 * base + 10**9, "maxPriorityFeePerGas": 10**9}
-            return "0x" + Account.sign_transaction(t, key).raw_transaction.hex()
-
+    def __init__(self, backend: str, N: int):
+        t0 = time.monotonic()
+        self.backend, self.N = backend, N
+        self.p = subprocess.Popen([sys.executable, "-m", "devnet", "--port", "0", "--deploy", "--backend", backend],
+                                  cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        self.info = info = json.loads(self.p.stdout.readline()[len("DEVNET READY "):])
+        self.rpc = rpc = RPC(info["port"])
+        head = rpc("eth_getBlockByNumber", "latest", False)
+        self.drift_ready = int(head["timestamp"], 16) - time.time()
+        self.startup = time.monotonic() - t0
+        self.base = int(head["baseFeePerGas"], 16)
         # sequential raw transactions (Inbox.write: storage writes + an event, one tx per block)
+        acct = Account.from_key(KEY)
         n0 = int(rpc("eth_getTransactionCount", acct.address, "pending"), 16)
-        N = 200
-        raws = [tx(KEY, a["inbox"], sel("write(bytes32,bytes,bytes,bytes)") + encode(["bytes32", "bytes", "bytes", "bytes"], [b"\x01" * 32, b"", b"x", b""]), n0 + i)
-                for i in range(N)]
+        data = sel("write(bytes32,bytes,bytes,bytes)") + encode(["bytes32", "bytes", "bytes", "bytes"], [b"\x01" * 32, b"", b"x", b""])
+        self.raws = [self.tx(KEY, info["addresses"]["inbox"], data, n0 + i) for i in range(N)]
+        self.sent, self.seconds = 0, 0.0
+
+    def tx(self, key, to, data, nonce, gas=500_000):
+        t = {"type": 2, "chainId": self.info["chainId"], "nonce": nonce, "to": to, "value": 0, "data": "0x" + data.hex(),
+             "gas": gas, "maxFeePerGas": 10 * self.base + 10**9, "maxPriorityFeePerGas": 10**9}
+        return "0x" + Account.sign_transaction(t, key).raw_transaction.hex()
+
+    def send_chunk(self, k: int):
+        chunk = self.raws[self.sent:self.sent + k]
         t = time.monotonic()
-        for r in raws:
-            h = rpc("eth_sendRawTransaction", r)
-        rpc("eth_getTransactionReceipt", h)
-        tps = N / (time.monotonic() - t)
+        for r in chunk:
+            h = self.rpc("eth_sendRawTransaction", r)
+        assert self.rpc("eth_getTransactionReceipt", h)["status"] == "0x1"
+        self.seconds += time.monotonic() - t
+        self.sent += len(chunk)
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait(10)
+
+    def finish(self) -> dict:
+        try:
+            return self._rest()
+        finally:
+            self.stop()
+
+    def _rest(self) -> dict:
+        rpc, info, a, N = self.rpc, self.info, self.info["addresses"], self.sent
+        tps = N / self.seconds
+        drift_burst = int(rpc("eth_getBlockByNumber", "latest", False)["timestamp"], 16) - time.time()
+        acct, node = Account.from_key(KEY), Account.from_key(NODE)
+        tx = self.tx
 
         # deliverCompute gas, callback without / with payment (ETH, no fee, no verifier)
         def send(key, to, data):
@@ -104,14 +151,49 @@ def main():
         for _ in range(50):
             rpc("eth_call", {"to": a["registry"], "data": "0x" + sel("COORDINATOR()").hex()}, "latest")
         call_ms = (time.monotonic() - t) / 50 * 1000
+        return {"startup": self.startup, "drift_ready": self.drift_ready, "tps": tps, "N": N, "drift_burst": drift_burst,
+                "gas_free": gas_free, "gas_paid": gas_paid, "bn_ms": bn_ms, "call_ms": call_ms, "out": len(out)}
+
+
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m devnet.bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--backends", default="pyevm,pyrevm")
+    ap.add_argument("--txs-pyevm", type=int, default=200)
+    ap.add_argument("--txs-pyrevm", type=int, default=2000)
+    a = ap.parse_args(argv)
+    names = a.backends.split(",")
+    nets = {}
+    try:
+        for b in names:
+            nets[b] = Devnet(b, getattr(a, "txs_" + b))
+        # alternate chunks so that both backends see the same machine load
+        rounds = 10
+        for i in range(rounds):
+            for b in names:
+                nets[b].send_chunk(-(-nets[b].N // rounds))
+        res = {b: nets[b].finish() for b in names}
     finally:
-        p.terminate()
-        p.wait(10)
-    print(f"start-up with contracts deployed (launch -> first answer): {startup:.2f} s")
-    print(f"sequential raw transactions (Inbox.write, automine, 1 tx/block): {tps:.0f} tx/s over {N}")
-    print(f"deliverCompute gas, callback, no payment ({len(out)}-byte output): {gas_free}")
-    print(f"deliverCompute gas, callback, ETH payment (no fee, no verifier): {gas_paid}")
-    print(f"eth_blockNumber round trip: {bn_ms:.2f} ms; eth_call round trip: {call_ms:.2f} ms")
+        for d in nets.values():
+            if d.p.poll() is None:
+                d.stop()
+    for b in names:
+        m = res[b]
+        print(f"== {b}")
+        print(f"start-up with contracts deployed (launch -> first answer): {m['startup']:.2f} s")
+        print(f"latest block timestamp - wall clock right after start-up (--deploy): {m['drift_ready']:+.1f} s")
+        print(f"sequential raw transactions (Inbox.write, automine, 1 tx/block): {m['tps']:.0f} tx/s over {m['N']}")
+        print(f"  latest block timestamp - wall clock after that burst: {m['drift_burst']:+.1f} s "
+              "(blocks are >= 1 s apart; the clock catches up once blocks come slower)")
+        print(f"deliverCompute gas, callback, no payment ({m['out']}-byte output): {m['gas_free']}")
+        print(f"deliverCompute gas, callback, ETH payment (no fee, no verifier): {m['gas_paid']}")
+        print(f"eth_blockNumber round trip: {m['bn_ms']:.2f} ms; eth_call round trip: {m['call_ms']:.2f} ms")
+    if "pyevm" in res and "pyrevm" in res:
+        r, e = res["pyrevm"], res["pyevm"]
+        print("== pyrevm / py-evm, same run")
+        print(f"tx/s: {r['tps']:.0f} / {e['tps']:.0f} = {r['tps'] / e['tps']:.1f}x (target >= 20x)")
+        print(f"start-up: {r['startup']:.2f} / {e['startup']:.2f} s; eth_call round trip: {r['call_ms']:.2f} / {e['call_ms']:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,12 @@
      batches) via a counting JSON-RPC proxy; seconds until its chain store has all of them and RPC
      calls used. Baseline: a Python reader doing the same Reader.readSubscriptionBatch calls.
 
+The node reaches the devnet through a counting JSON-RPC proxy in a, b and c, so b also prints the
+node's JSON-RPC calls per delivery. `--backends pyrevm,pyevm` (the default) runs everything once per
+devnet execution backend and prints the two side by side.
+
 Usage: python -m devnet.node_bench [--bin DIR] [--quick] [--latency N] [--requests M] [--subscriptions S]
+       [--backends pyrevm,pyevm]
 --bin defaults to `swift build -c release --show-bin-path` (build it first). Prints one line per
 figure; `--json FILE` also writes them as JSON.
 """
@@ -188,8 +193,8 @@ def free_port() -> int:
 # ---------------------------------------------------------------------------- processes
 
 class Devnet:
-    def __init__(self, workdir: str, block_time: float | None):
-        args = [sys.executable, "-m", "devnet", "--port", "0", "--deploy"]
+    def __init__(self, workdir: str, block_time: float | None, backend: str | None = None):
+        args = [sys.executable, "-m", "devnet", "--port", "0", "--deploy"] + (["--backend", backend] if backend else [])
         if block_time:
             args += ["--block-time", str(block_time)]
         self.log = open(os.path.join(workdir, "devnet.log"), "w")
@@ -554,6 +559,7 @@ def main(argv=None):
     ap.add_argument("--block-time", type=float, default=1.0, help="devnet block time, seconds (default 1)")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs)")
+    ap.add_argument("--backends", default="pyrevm,pyevm", help="devnet execution backends to run on, in order")
     a = ap.parse_args(argv)
     n = a.latency or (2 if a.quick else 10)
     m = a.requests or (10 if a.quick else 500)
@@ -563,17 +569,34 @@ def main(argv=None):
         if not os.access(os.path.join(bin_dir, exe), os.X_OK):
             raise SystemExit(f"{bin_dir}/{exe} not found: build first (swift build -c release) or pass --bin DIR")
 
+    backends = [b for b in a.backends.split(",") if b]
+    for b in backends:
+        if b not in ("pyrevm", "pyevm"):
+            ap.error(f"--backends: unknown backend {b!r} (pyrevm, pyevm)")
+    results = {}
+    for b in backends:
+        results[b] = run_one(a, b, bin_dir, n, m, s)
+        report(results[b], b, n, m, a.block_time)
+    if len(results) > 1:
+        compare(results)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results if len(results) > 1 else results[backends[0]], f, indent=2)
+    return 0
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
     work = tempfile.mkdtemp(prefix="node-bench-")
-    figures: dict = {"bin": bin_dir, "block_time": a.block_time}
+    figures: dict = {"bin": bin_dir, "block_time": a.block_time, "backend": backend}
     procs = []
     node = None
-
-    def say(msg):
-        print(msg, flush=True)
-
     try:
-        say(f"node bench: binaries {bin_dir}; devnet block time {a.block_time:g} s; work dir {work}")
-        devnet = Devnet(work, a.block_time)
+        say(f"node bench: binaries {bin_dir}; devnet backend {backend}, block time {a.block_time:g} s; work dir {work}")
+        devnet = Devnet(work, a.block_time, backend)
         procs.append(devnet)
         rpc = RPC(devnet.url)
         addr = devnet.addresses
@@ -590,9 +613,11 @@ def main(argv=None):
         figures["throughput_baseline"] = tb
         say(f"    baseline: {fmt_tp(tb)}")
 
-        # ---- the node: a, b
+        # ---- the node: a, b (through a counting proxy: JSON-RPC calls per delivery)
         say("starting the node ...")
-        node = Node(bin_dir, work, "node", devnet.url, addr["registry"], 2)
+        node_proxy = CountingProxy(devnet.url)
+        procs.append(node_proxy)
+        node = Node(bin_dir, work, "node", node_proxy.url, addr["registry"], 2)
         procs.append(node)
         node.wait_healthy()
         # first sync done (the baseline subscriptions are stored) before measuring
@@ -605,19 +630,28 @@ def main(argv=None):
         figures["latency"] = {"blocks": lb, "seconds": ls}
         say(f"    node: {fmt_lat(lb, ls)}")
         say(f"[b] throughput: {m} requests to the node ...")
+        node_proxy.reset()
         tn = throughput_run(rpc, requester, addr, "hello-world", m, label=" (node)")
+        tn["rpc_calls"] = node_proxy.total()
+        tn["rpc_calls_by_method"] = dict(node_proxy.calls)
+        tn["rpc_calls_per_delivery"] = tn["rpc_calls"] / m
         figures["throughput"] = tn
-        say(f"    node: {fmt_tp(tn)}")
+        say(f"    node: {fmt_tp(tn)}; {tn['rpc_calls_per_delivery']:.1f} JSON-RPC calls per delivery")
         node.stop()
         procs.remove(node)
+        node_proxy.stop()
+        procs.remove(node_proxy)
+        node = None
 
         # ---- c: snapshot sync
         say(f"[c] creating {s} subscriptions (BulkSubscriber, ~220 per transaction) ...")
         t = time.monotonic()
         bulk_create(rpc, bulk_key, addr, s)
         total = coordinator_next_id(rpc, addr["coordinator"]) - 1
+        figures["bulk_create_seconds"] = time.monotonic() - t
         say(f"    created in {time.monotonic() - t:.1f} s; the Coordinator now holds {total} subscriptions")
         proxy = CountingProxy(devnet.url)
+        procs.append(proxy)
         base_rpc = RPC(proxy.url)
         bsec, bcalls = reader_baseline(base_rpc, addr["reader"], total + 1)
         base_calls = proxy.total()
@@ -643,7 +677,7 @@ def main(argv=None):
                            "rpc_requests": proxy.requests, "calls_by_method": calls}
         node.stop()
         procs.remove(node)
-        proxy.stop()
+        node = None
     except BaseException:
         if node is not None and node in procs:
             print("---- node log (tail) ----\n" + node.tail(), file=sys.stderr)
@@ -653,16 +687,23 @@ def main(argv=None):
             p.stop()
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
+    return figures
 
-    # ---- report
+
+def report(figures: dict, backend: str, n: int, m: int, block_time: float):
+    lb, ls = figures["latency"]["blocks"], figures["latency"]["seconds"]
+    bb, bs = figures["latency_baseline"]["blocks"], figures["latency_baseline"]["seconds"]
+    tn, tb = figures["throughput"], figures["throughput_baseline"]
     say("")
-    say("== results (node vs baseline, same devnet, same run)")
-    say(f"a. latency, {n} sequential requests, block time {a.block_time:g} s (request block -> SubscriptionFulfilled block):")
+    say(f"== results on the {backend} devnet (node vs baseline, same devnet, same run)")
+    say(f"a. latency, {n} sequential requests, block time {block_time:g} s (request block -> SubscriptionFulfilled block):")
     say(f"   node:     {fmt_lat(lb, ls)}")
     say(f"   baseline: {fmt_lat(bb, bs)}  (Python deliverer, sends deliverCompute on seeing the request mined)")
     say(f"b. throughput, {m} requests (first request mined -> last fulfilment mined):")
     for name, r in (("node", tn), ("baseline", tb)):
         say(f"   {name + ':':9s} {fmt_tp(r)}")
+    say(f"   node/baseline: {tn['deliveries_per_s'] / tb['deliveries_per_s'] * 100:.0f} %; node JSON-RPC calls per delivery: "
+        f"{tn['rpc_calls_per_delivery']:.1f} ({json.dumps(tn['rpc_calls_by_method'], sort_keys=True)})")
     sy, sb = figures["sync"], figures["sync_baseline"]
     say(f"c. snapshot sync of {sy['subscriptions']} subscriptions (fresh node, sleep 0, batch_size 500):")
     say(f"   node:     {sy['seconds_from_launch']:.2f} s from launch ({sy['seconds_from_first_rpc']:.2f} s from its first RPC call), "
@@ -673,10 +714,28 @@ def main(argv=None):
     say(f"   baseline: {sb['seconds']:.2f} s, {sb['subscriptions'] / sb['seconds']:,.0f} subscriptions/s; "
         f"{sb['rpc_calls']} RPC calls ({sb['rpc_calls'] * 1000 / sb['subscriptions']:.1f} per 1,000)  "
         "(Python: Reader.readSubscriptionBatch of 500, sequential)")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(figures, f, indent=2)
-    return 0
+    say(f"   node/baseline time: {sy['seconds_from_first_rpc'] / sb['seconds']:.2f}x (from its first RPC call)")
+
+
+def compare(results: dict):
+    say("")
+    say("== the same figures per devnet backend (same run)")
+    names = list(results)
+    say("   " + " | ".join(["figure".ljust(44)] + [b.rjust(10) for b in names]))
+    rows = [
+        ("node deliveries/s (500 due at once)", lambda f: f"{f['throughput']['deliveries_per_s']:.2f}"),
+        ("bare Python deliverer deliveries/s", lambda f: f"{f['throughput_baseline']['deliveries_per_s']:.2f}"),
+        ("node / bare deliverer", lambda f: f"{f['throughput']['deliveries_per_s'] / f['throughput_baseline']['deliveries_per_s'] * 100:.0f} %"),
+        ("node JSON-RPC calls per delivery", lambda f: f"{f['throughput']['rpc_calls_per_delivery']:.1f}"),
+        ("requests went in at (tx/s)", lambda f: f"{f['throughput']['requests_per_s']:.1f}"),
+        ("node latency, median s", lambda f: f"{statistics.median(f['latency']['seconds']):.2f}"),
+        ("snapshot sync, node s (from first RPC)", lambda f: f"{f['sync']['seconds_from_first_rpc']:.2f}"),
+        ("snapshot sync, bare Reader loop s", lambda f: f"{f['sync_baseline']['seconds']:.2f}"),
+        ("snapshot sync RPC calls node / bare", lambda f: f"{f['sync']['rpc_calls']} / {f['sync_baseline']['rpc_calls']}"),
+        ("bulk creation of the subscriptions, s", lambda f: f"{f['bulk_create_seconds']:.1f}"),
+    ]
+    for label, fn in rows:
+        say("   " + " | ".join([label.ljust(44)] + [fn(results[b]).rjust(10) for b in names]))
 
 
 if __name__ == "__main__":

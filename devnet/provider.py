@@ -5,7 +5,7 @@ import itertools
 
 from web3.providers.base import JSONBaseProvider
 
-from .chain import DevChain, RPCError
+from .chainbase import ChainBase as DevChain, RPCError
 from .rpc import Methods
 
 

@@ -6,9 +6,9 @@ import time
 import rlp
 from eth_utils import to_checksum_address
 
-from .chain import DevChain, RPCError, effective_gas_price, tx_type
+from .chainbase import ChainBase as DevChain, RPCError, effective_gas_price, tx_type
 
-CLIENT_VERSION = "infernet-devnet/0.1.0/py-evm"
+CLIENT_VERSION = "infernet-devnet/0.1.0"  # + "/<backend>"
 
 
 # ---------------------------------------------------------------- parsing
@@ -144,7 +144,7 @@ def fmt_block(block, full: bool, pending=False):
         "difficulty": q(h.difficulty),
         "totalDifficulty": q(h.difficulty),
         "extraData": d(h.extra_data),
-        "size": q(len(rlp.encode(block))),
+        "size": q(getattr(block, "size", None) or len(rlp.encode(block))),
         "gasLimit": q(h.gas_limit),
         "gasUsed": q(h.gas_used),
         "timestamp": q(h.timestamp),
@@ -221,7 +221,7 @@ class Methods:
 
     # --- meta
     def m_web3_clientVersion(self):
-        return CLIENT_VERSION
+        return f"{CLIENT_VERSION}/{self.chain.backend}"
 
     def m_eth_chainId(self):
         return q(self.chain.chain_id)
@@ -251,7 +251,7 @@ class Methods:
         return q(self.chain.head_number)
 
     def m_eth_gasPrice(self):
-        return q(self.chain.chain.header.base_fee_per_gas + 10**9)
+        return q(self.chain.pending_base_fee + 10**9)
 
     def m_eth_maxPriorityFeePerGas(self):
         return q(10**9)
@@ -278,7 +278,7 @@ class Methods:
             reward.append([q(tips[min(len(tips) - 1, int(len(tips) * p / 100))] if tips else 0) for p in pcts])
         # next block's base fee
         if n == self.chain.head_number:
-            base.append(q(self.chain.chain.header.base_fee_per_gas))
+            base.append(q(self.chain.pending_base_fee))
         else:
             base.append(q(self.chain.blocks[n + 1].block.header.base_fee_per_gas))
         out = {"oldestBlock": q(oldest), "baseFeePerGas": base, "gasUsedRatio": ratio}
@@ -448,7 +448,8 @@ class Methods:
                 "blockTime": getattr(s, "block_time", None), "accounts": self.m_eth_accounts(),
                 "addresses": getattr(s, "addresses", None) or {}, "faults": s.faults.as_dict() if s else None,
                 "timeOffset": self.chain.time_offset, "minTip": q(self.chain.min_tip),
-                "txpoolSize": len(self.chain.pool), "clientVersion": CLIENT_VERSION}
+                "txpoolSize": len(self.chain.pool), "clientVersion": self.m_web3_clientVersion(),
+                "backend": self.chain.backend}
 
     def m_devnet_setMinTip(self, wei):
         self.chain.set_min_tip(p_quantity(wei, "min tip"))

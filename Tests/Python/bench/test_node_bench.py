@@ -14,7 +14,7 @@ BIN = os.environ.get("INFERNET_BIN_DIR") or os.path.join(ROOT, ".build", "debug"
 @pytest.mark.skipif(not os.access(os.path.join(BIN, "infernet-node"), os.X_OK),
                     reason=f"node binaries not built in {BIN} (swift build)")
 def test_node_bench_quick_prints_every_figure():
-    out = subprocess.run([sys.executable, "-m", "devnet.node_bench", "--quick", "--bin", BIN], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "devnet.node_bench", "--quick", "--bin", BIN, "--backends", "pyrevm"], cwd=ROOT,
                          capture_output=True, text=True, timeout=240)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     text = out.stdout

@@ -9,7 +9,8 @@ from web3 import Web3
 
 from contracts import artifact
 from contracts.deploy import deploy_all
-from devnet.chain import DEFAULT_KEYS, DevChain, RPCError
+from devnet import make_chain
+from devnet.chainbase import DEFAULT_KEYS, RPCError
 from devnet.provider import InProcessProvider
 
 ZERO = "0x" + "00" * 20
@@ -28,7 +29,7 @@ class Reverted(Exception):
 
 class Ctx:
     def __init__(self):
-        self.chain = DevChain(chain_id=1337)
+        self.chain = make_chain(chain_id=1337)  # $DEVNET_BACKEND, else pyrevm
         self.w3 = Web3(InProcessProvider(self.chain))
         self.addr = deploy_all(self.w3, DEPLOYER, fee_bps=0, allowlist=[Account.from_key(NODE).address], log=None)
         names = {"registry": "Registry", "coordinator": "EIP712Coordinator", "inbox": "Inbox", "reader": "Reader",
@@ -75,7 +76,7 @@ class Ctx:
         acct = Account.from_key(key)
         with self.chain.lock:
             nonce = self.chain.get_nonce(bytes.fromhex(acct.address[2:]), "pending")
-            base = self.chain.chain.header.base_fee_per_gas
+            base = self.chain.pending_base_fee
         tx = {"type": 2, "chainId": 1337, "nonce": nonce, "to": fn.address, "value": value, "gas": gas,
               "maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9,
               "data": fn._encode_transaction_data()}
@@ -96,7 +97,7 @@ class Ctx:
         acct = Account.from_key(key)
         with self.chain.lock:
             nonce = self.chain.get_nonce(bytes.fromhex(acct.address[2:]), "pending")
-            base = self.chain.chain.header.base_fee_per_gas
+            base = self.chain.pending_base_fee
         tx = {"type": 2, "chainId": 1337, "nonce": nonce, "to": fn.address, "value": value, "gas": 3_000_000,
               "maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9, "data": fn._encode_transaction_data()}
         h = self.w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)

@@ -74,6 +74,42 @@ def send_tx(rpc, to, data="0x", value=0, key=KEY1, chain_id=31337):
     return rpc("eth_sendRawTransaction", "0x" + a.sign_transaction(tx).raw_transaction.hex())
 
 
+def test_deploy_keeps_block_timestamps_at_the_wall_clock(devnet, rpc):
+    """--deploy mines ~20 blocks at once; they lie in the past, and the head is at the wall clock (was ~+17 s)"""
+    head = rpc("eth_getBlockByNumber", "latest", False)
+    assert abs(int(head["timestamp"], 16) - time.time()) <= 3, head["timestamp"]
+    stamps = [int(rpc("eth_getBlockByNumber", hex(n), False)["timestamp"], 16) for n in range(int(head["number"], 16) + 1)]
+    assert all(b > a for a, b in zip(stamps, stamps[1:])), stamps  # still strictly increasing
+    assert stamps[-2] < time.time() - 10  # the deploy blocks are in the past
+
+
+def test_increase_time_moves_past_a_burst(rpc):
+    """blocks mined faster than 1/s run ahead of the clock; evm_increaseTime(n) still moves the next block n past the head"""
+    to = Account.from_key("0x" + "00" * 31 + "04").address
+    for _ in range(6):
+        send_tx(rpc, to, value=1)
+    head = int(rpc("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+    rpc("evm_increaseTime", 100)
+    rpc("evm_mine")
+    assert int(rpc("eth_getBlockByNumber", "latest", False)["timestamp"], 16) >= head + 100
+
+
+def test_backend_is_reported_and_chosen_by_flag_or_env(devnet, rpc):
+    from devnet import default_backend
+    assert devnet["backend"] == default_backend()
+    assert rpc("web3_clientVersion").endswith("/" + devnet["backend"])
+    assert rpc("devnet_info")["backend"] == devnet["backend"]
+    for b in ("pyevm", "pyrevm"):
+        p, info = start("--backend", b)
+        try:
+            assert info["backend"] == b and Client(info["port"])("web3_clientVersion").endswith("/" + b)
+        finally:
+            assert stop(p)[0] == 0
+    env = dict(os.environ, DEVNET_BACKEND="bogus")
+    r = subprocess.run([sys.executable, "-m", "devnet", "--port", "0"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "DEVNET_BACKEND='bogus'" in r.stderr, r.stderr
+
+
 def test_ready_line_and_addresses(devnet, rpc, tmp_path):
     a = devnet["addresses"]
     assert list(a)[:6] == ["registry", "coordinator", "inbox", "reader", "fee", "walletFactory"]
