@@ -29,15 +29,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTRACTS_SRC = ROOT / "contracts" / "src"
-# Devnet keys are public development keys (0x...01 to 0x...0a): never use them on a real chain.
-DEVNET_KEYS = {i: "0x" + format(i, "064x") for i in range(1, 11)}
-
-
 # the process and client pieces (re-exported: examples import everything from examples.common)
 from .client import ClientError, NodeClient, http_json  # noqa: E402,F401
-from .processes import ExampleError, Process, descendants, wait_for  # noqa: E402,F401
+from .processes import (DEVNET_KEYS, ROOT, DevnetProcess, ExampleError, Process,  # noqa: E402,F401
+                        descendants, wait_for)
+
+CONTRACTS_SRC = ROOT / "contracts" / "src"
 
 
 def tx_hash(receipt_or_log) -> str:
@@ -173,23 +170,11 @@ class Session:
             step(f"chain: {self.rpc} (registry {registry.address})")
         else:
             step("starting the devnet with the Infernet SDK contracts (python -m devnet)")
-            addresses_file = self.work / "addresses.json"
-            devnet = self.start("devnet", [sys.executable, "-m", "devnet", "--port", "0", "--deploy",
-                                           "--addresses-out", str(addresses_file)], stdout_pipe=True)
-            info = None
-            deadline = time.monotonic() + 90
-            assert devnet.proc.stdout is not None
-            while time.monotonic() < deadline:
-                line = devnet.proc.stdout.readline()
-                if not line:
-                    break
-                if line.startswith(b"DEVNET READY "):
-                    info = json.loads(line[len(b"DEVNET READY "):])
-                    break
-            if info is None:
-                raise ExampleError("the devnet did not start")
-            self.rpc = info["rpc"]
-            self.addresses = info["addresses"]
+            devnet = DevnetProcess(sys.executable, self.work / "devnet.log",
+                                   ["--addresses-out", str(self.work / "addresses.json")])
+            self.processes.append(devnet.process)
+            self.rpc = devnet.rpc
+            self.addresses = devnet.addresses
             self.w3 = Web3(Web3.HTTPProvider(self.rpc, request_kwargs={"timeout": 30}))
             print(f"devnet: {self.rpc}, registry {self.addresses['registry']}", flush=True)
         self.result["rpc"] = self.rpc
