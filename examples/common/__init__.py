@@ -326,6 +326,46 @@ class Session:
         except ExampleError as error:
             raise ExampleError(f"{error}; last job: {last[0] if last else None}") from None
 
+    def text_job(self, container: str, data: Any) -> str:
+        """An off-chain job (wait_container) whose output is text, as {"output": text} or the
+        text itself: printed and kept as result["rest"]; the text."""
+        job = self.wait_container(container, data)
+        output = job["result"]["output"]
+        text = output.get("output") if isinstance(output, dict) else output
+        print(f"job {job['id']}: {job['status']}: {text!r}")
+        self.result["rest"] = {"job_id": job["id"], "output": text}
+        return text
+
+    def stream_job(self, container: str, data: Any) -> str:
+        """A streamed off-chain job (POST /api/jobs/stream): each piece printed as it comes, the
+        count and text kept as result["stream"]; the text."""
+        assert self.node_client is not None
+        pieces: list[str] = []
+        t0 = time.monotonic()
+        stream = self.node_client.stream([container], data)
+        job_id = next(stream)
+        print(f"job {job_id}: ", end="", flush=True)
+        for piece in stream:
+            pieces.append(piece)
+            print(piece, end="", flush=True)
+        print(f"\n({len(pieces)} chunks in {time.monotonic() - t0:.1f} s)")
+        self.result["stream"] = {"job_id": job_id, "chunks": len(pieces), "text": "".join(pieces)}
+        return "".join(pieces)
+
+    def request(self, consumer, call) -> tuple[int, dict, float]:
+        """Sends `call` (a function of `consumer` that makes a subscription) from the requester's
+        key and waits for the node's delivery: (subscription id, the request's receipt, seconds
+        from the request to the delivery)."""
+        receipt = self.transact(call)
+        sid = self.subscription_id(receipt)
+        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
+        return sid, receipt, self.wait_delivery(consumer, sid)
+
+    def report_delivery(self, sid: int, receipt: dict, seconds: float, by: str = "") -> None:
+        """Prints how long the delivery of `sid` took and its transaction."""
+        print(f"delivered {seconds:.1f} s after the request{by} "
+              f"(tx {self.delivery_tx(sid, receipt['blockNumber'])})")
+
     def finish(self) -> None:
         print("== result (JSON)", flush=True)
         print(json.dumps(self.result, indent=2, default=str), flush=True)
