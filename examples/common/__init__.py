@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # the process and client pieces (re-exported: examples import everything from examples.common)
 from .client import ClientError, NodeClient, http_json  # noqa: E402,F401
