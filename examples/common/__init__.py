@@ -27,17 +27,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
-
-ROOT = Path(__file__).resolve().parents[2]
-CONTRACTS_SRC = ROOT / "contracts" / "src"
-# Devnet keys are public development keys (0x...01 to 0x...0a): never use them on a real chain.
-DEVNET_KEYS = {i: "0x" + format(i, "064x") for i in range(1, 11)}
-
+from typing import Any
 
 # the process and client pieces (re-exported: examples import everything from examples.common)
 from .client import ClientError, NodeClient, http_json  # noqa: E402,F401
-from .processes import ExampleError, Process, descendants, wait_for  # noqa: E402,F401
+from .processes import (DEVNET_KEYS, ROOT, DevnetProcess, ExampleError, Process,  # noqa: E402,F401
+                        descendants, wait_for)
+
+CONTRACTS_SRC = ROOT / "contracts" / "src"
 
 
 def tx_hash(receipt_or_log) -> str:
@@ -173,23 +170,11 @@ class Session:
             step(f"chain: {self.rpc} (registry {registry.address})")
         else:
             step("starting the devnet with the Infernet SDK contracts (python -m devnet)")
-            addresses_file = self.work / "addresses.json"
-            devnet = self.start("devnet", [sys.executable, "-m", "devnet", "--port", "0", "--deploy",
-                                           "--addresses-out", str(addresses_file)], stdout_pipe=True)
-            info = None
-            deadline = time.monotonic() + 90
-            assert devnet.proc.stdout is not None
-            while time.monotonic() < deadline:
-                line = devnet.proc.stdout.readline()
-                if not line:
-                    break
-                if line.startswith(b"DEVNET READY "):
-                    info = json.loads(line[len(b"DEVNET READY "):])
-                    break
-            if info is None:
-                raise ExampleError("the devnet did not start")
-            self.rpc = info["rpc"]
-            self.addresses = info["addresses"]
+            devnet = DevnetProcess(sys.executable, self.work / "devnet.log",
+                                   ["--addresses-out", str(self.work / "addresses.json")])
+            self.processes.append(devnet.process)
+            self.rpc = devnet.rpc
+            self.addresses = devnet.addresses
             self.w3 = Web3(Web3.HTTPProvider(self.rpc, request_kwargs={"timeout": 30}))
             print(f"devnet: {self.rpc}, registry {self.addresses['registry']}", flush=True)
         self.result["rpc"] = self.rpc
@@ -340,6 +325,46 @@ class Session:
                             alive=lambda: self.node is not None and self.node.alive())
         except ExampleError as error:
             raise ExampleError(f"{error}; last job: {last[0] if last else None}") from None
+
+    def text_job(self, container: str, data: Any) -> str:
+        """An off-chain job (wait_container) whose output is text, as {"output": text} or the
+        text itself: printed and kept as result["rest"]; the text."""
+        job = self.wait_container(container, data)
+        output = job["result"]["output"]
+        text = output.get("output") if isinstance(output, dict) else output
+        print(f"job {job['id']}: {job['status']}: {text!r}")
+        self.result["rest"] = {"job_id": job["id"], "output": text}
+        return text
+
+    def stream_job(self, container: str, data: Any) -> str:
+        """A streamed off-chain job (POST /api/jobs/stream): each piece printed as it comes, the
+        count and text kept as result["stream"]; the text."""
+        assert self.node_client is not None
+        pieces: list[str] = []
+        t0 = time.monotonic()
+        stream = self.node_client.stream([container], data)
+        job_id = next(stream)
+        print(f"job {job_id}: ", end="", flush=True)
+        for piece in stream:
+            pieces.append(piece)
+            print(piece, end="", flush=True)
+        print(f"\n({len(pieces)} chunks in {time.monotonic() - t0:.1f} s)")
+        self.result["stream"] = {"job_id": job_id, "chunks": len(pieces), "text": "".join(pieces)}
+        return "".join(pieces)
+
+    def request(self, consumer, call) -> tuple[int, dict, float]:
+        """Sends `call` (a function of `consumer` that makes a subscription) from the requester's
+        key and waits for the node's delivery: (subscription id, the request's receipt, seconds
+        from the request to the delivery)."""
+        receipt = self.transact(call)
+        sid = self.subscription_id(receipt)
+        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
+        return sid, receipt, self.wait_delivery(consumer, sid)
+
+    def report_delivery(self, sid: int, receipt: dict, seconds: float, by: str = "") -> None:
+        """Prints how long the delivery of `sid` took and its transaction."""
+        print(f"delivered {seconds:.1f} s after the request{by} "
+              f"(tx {self.delivery_tx(sid, receipt['blockNumber'])})")
 
     def finish(self) -> None:
         print("== result (JSON)", flush=True)

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from examples.common import ExampleError, Session, argument_parser, setup_python, step, tx_hash
+from examples.common import ExampleError, Session, argument_parser, setup_python, step
 
 CLASSES = ["setosa", "versicolor", "virginica"]
 # one flower of each species (iris data set rows 0, 50, 100), in millimetres
@@ -70,17 +70,32 @@ def run_iris(name: str, here: Path, doc: str, offchain_data: Callable[[str, list
                             "probabilities": rows}
 
         step(f"on-chain: IrisClassifier.classify({features})")
-        receipt = s.transact(classifier.functions.classify(features))
-        sid = s.subscription_id(receipt)
-        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
-        seconds = s.wait_delivery(classifier, sid)
+        sid, receipt, seconds = s.request(classifier, classifier.functions.classify(features))
         if not classifier.functions.classified(sid).call():
             raise ExampleError(f"subscription {sid} was delivered but not classified")
         predicted = classifier.functions.predictedClass(sid).call()
         probabilities = classifier.functions.probabilities(sid).call()
-        print(f"delivered {seconds:.1f} s after the request (tx {s.delivery_tx(sid, receipt['blockNumber'])})")
+        s.report_delivery(sid, receipt, seconds)
         print(f"IrisClassifier.predictedClass({sid}) = {predicted} ({CLASSES[predicted]}), "
               f"probabilities x 1e6 = {probabilities}")
         s.result.update({"subscription": sid, "features": features, "predicted_class": predicted,
                          "class_name": CLASSES[predicted], "probabilities_e6": probabilities})
         s.finish()
+
+
+def save_model(cache: Path, model_id: str, blob: bytes, accuracy: float) -> None:
+    """What each example's build_model.py ends with (in the services venv): the model written as
+    a local model directory with its sha256 manifest, {cache}/{repo}/default/{file} for the model
+    id "{repo}:{file}", and one JSON line printed for run_iris: model_id, model_id_web3 (the
+    contract's encoding), sha256, accuracy, path."""
+    import hashlib
+    from services.common.model_id import ModelId
+    from services.common.sources import write_manifest
+    repo, _, filename = model_id.partition(":")
+    directory = cache / repo / "default"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / filename).write_bytes(blob)
+    write_manifest(directory, [filename])
+    print(json.dumps({"model_id": model_id, "model_id_web3": ModelId.parse(model_id).to_web3().hex(),
+                      "sha256": hashlib.sha256(blob).hexdigest(), "accuracy": accuracy,
+                      "path": str(directory / filename)}))

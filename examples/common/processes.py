@@ -1,7 +1,13 @@
-"""Child processes of an example: started in their own session with a log file, stopped with
-everything they started; and a bounded wait."""
+"""Child processes started in their own session with a log file, stopped with everything they
+started; the devnet as such a process; and a bounded wait.
+
+The one home of these pieces for the examples and for the Python tests (Tests/Python/services
+nodehelpers, hostile, examples, ezkl): standard library only, so that every venv of
+scripts/setup.sh (project, --services, --ezkl, --hostile) can import it with the checkout's root
+on sys.path."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,14 +15,18 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+ROOT = Path(__file__).resolve().parents[2]
+# Devnet keys are public development keys (0x...01 to 0x...0a): never use them on a real chain.
+DEVNET_KEYS = {i: "0x" + format(i, "064x") for i in range(1, 11)}
+
 
 class ExampleError(RuntimeError):
     """A step of an example failed; the message says which and why."""
 
 
 def descendants(pid: int) -> list[int]:
-    """Every live descendant of `pid`: the node's workers and containers run in process groups
-    of their own, so a group kill alone would miss them."""
+    """Every live descendant of `pid` (from /proc): the node's workers and containers run in
+    process groups of their own, so a group kill alone would miss them."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -36,16 +46,47 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def kill_group(proc: subprocess.Popen, grace: float = 10, own_session: bool = False) -> None:
+    """SIGTERM to the process (the node stops its workers and containers itself), then SIGKILL
+    to its process group and to every descendant that is still there. `own_session`: it was
+    started with start_new_session, so its group (= its pid) is killed even once it has exited."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        pgid = proc.pid if own_session else None
+    family = descendants(proc.pid) if proc.poll() is None else []
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            pass
+    if pgid is not None:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    for pid in family:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if proc.poll() is None:
+        proc.wait(5)
+
+
 class Process:
-    """A child process in its own session, logging to a file; `stop` ends it and everything it
-    started (SIGTERM first, so the node stops its containers itself)."""
+    """A child process in its own session, run from the checkout's root, logging to a file;
+    `stop` ends it and everything it started (SIGTERM first, so the node stops its containers
+    itself)."""
 
     def __init__(self, name: str, cmd: list[str], log_path: Path, env: dict[str, str] | None = None,
                  stdout_pipe: bool = False) -> None:
         self.name = name
         self.log_path = log_path
         self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[2], env={**os.environ, **(env or {})},
+        self.stopped = False
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
                                      stdout=subprocess.PIPE if stdout_pipe else self.log,
                                      stderr=self.log, start_new_session=True)
 
@@ -59,27 +100,53 @@ class Process:
             return ""
 
     def stop(self, grace: float = 10) -> None:
-        family = descendants(self.proc.pid) if self.alive() else []
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(grace)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        for pid in family:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        if self.alive():
-            self.proc.wait(5)
+        if self.stopped:
+            return
+        self.stopped = True
+        kill_group(self.proc, grace, own_session=True)
         if self.proc.stdout:
             self.proc.stdout.close()
         self.log.close()
+
+
+class DevnetProcess:
+    """`python -m devnet --port 0 --deploy` (the devnet with the Infernet SDK contracts) as a
+    Process; `rpc` and `addresses` from the JSON of its `DEVNET READY` line. `python` is an
+    interpreter of the project venv (py-evm, web3)."""
+
+    def __init__(self, python: str, log_path: Path, extra_args: list[str] | None = None,
+                 timeout: float = 90, env: dict[str, str] | None = None) -> None:
+        self.process = Process("devnet", [python, "-m", "devnet", "--port", "0", "--deploy", *(extra_args or [])],
+                               log_path, env, stdout_pipe=True)
+        info = None
+        deadline = time.monotonic() + timeout
+        stdout = self.process.proc.stdout
+        assert stdout is not None
+        while time.monotonic() < deadline:
+            line = stdout.readline()
+            if not line:
+                break
+            if line.startswith(b"DEVNET READY "):
+                info = json.loads(line[len(b"DEVNET READY "):])
+                break
+        if info is None:
+            self.process.stop()
+            raise ExampleError(f"the devnet did not start:\n{self.process.tail()}")
+        self.rpc: str = info["rpc"]
+        self.addresses: dict[str, str] = info["addresses"]
+
+    @property
+    def proc(self) -> subprocess.Popen:
+        return self.process.proc
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.2,

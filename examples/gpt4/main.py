@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from examples.common import ExampleError, Session, argument_parser, start_llm_server, step, tx_hash  # noqa: E402
+from examples.common import ExampleError, Session, argument_parser, start_llm_server, step  # noqa: E402
 
 NAME = "gpt4"
 
@@ -43,38 +42,22 @@ def main(argv: list[str] | None = None) -> None:
 
         # config.json's container (infernet-css) pointed at the API; the key goes to the node's
         # environment (command containers inherit it), never into the config
-        client = s.start_node([s.container(HERE, NAME, env={"OPENAI_BASE_URL": base_url, "CSS_RETRY_TRIES": "2"})],
-                              env={"OPENAI_API_KEY": key})
+        s.start_node([s.container(HERE, NAME, env={"OPENAI_BASE_URL": base_url, "CSS_RETRY_TRIES": "2"})],
+                     env={"OPENAI_API_KEY": key})
 
         data = {"provider": "OPENAI", "endpoint": "completions", "model": args.model,
                 "params": {"messages": [{"role": "system", "content": "You are a helpful assistant."},
                                         {"role": "user", "content": args.prompt}]}}
         step(f"off-chain: POST /api/jobs {{containers: [{NAME}], data: {{provider: OPENAI, endpoint: completions, ...}}}}")
-        job = s.wait_container(NAME, data)
-        output = job["result"]["output"]
-        text = output.get("output") if isinstance(output, dict) else output   # {"output": text}
-        print(f"job {job['id']}: {job['status']}: {text!r}")
-        s.result["rest"] = {"job_id": job["id"], "output": text}
+        s.text_job(NAME, data)
 
         step("off-chain, streamed: POST /api/jobs/stream (the text as OpenAI streams it)")
-        pieces: list[str] = []
-        t0 = time.monotonic()
-        stream = client.stream([NAME], data)
-        job_id = next(stream)
-        print(f"job {job_id}: ", end="", flush=True)
-        for piece in stream:
-            pieces.append(piece)
-            print(piece, end="", flush=True)
-        print(f"\n({len(pieces)} chunks in {time.monotonic() - t0:.1f} s)")
-        s.result["stream"] = {"job_id": job_id, "chunks": len(pieces), "text": "".join(pieces)}
+        s.stream_job(NAME, data)
 
         step(f"on-chain: PromptsGPT.promptGPT({args.prompt!r})")
-        receipt = s.transact(prompts.functions.promptGPT(args.prompt))
-        sid = s.subscription_id(receipt)
-        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
-        seconds = s.wait_delivery(prompts, sid)
+        sid, receipt, seconds = s.request(prompts, prompts.functions.promptGPT(args.prompt))
         completion = prompts.functions.completion(sid).call()
-        print(f"delivered {seconds:.1f} s after the request (tx {s.delivery_tx(sid, receipt['blockNumber'])})")
+        s.report_delivery(sid, receipt, seconds)
         print(f"PromptsGPT.completion({sid}) = {completion!r}")
         s.result.update({"subscription": sid, "prompt": args.prompt, "completion": completion})
         s.finish()

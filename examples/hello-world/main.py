@@ -13,7 +13,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from eth_abi import decode  # noqa: E402
 
-from examples.common import Session, argument_parser, step, tx_hash  # noqa: E402
+from examples.common import Session, argument_parser, step  # noqa: E402
 
 CONTAINER = "hello-world"
 
@@ -36,18 +36,14 @@ def main(argv: list[str] | None = None) -> None:
         s.result["rest"] = {"job_id": job["id"], "output": job["result"]["output"]}
 
         step(f"on-chain: SaysGM.sayGM({args.message!r})")
-        receipt = s.transact(says_gm.functions.sayGM(args.message))
-        sid = s.subscription_id(receipt)
-        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
-        seconds = s.wait_delivery(says_gm, sid)
+        sid, receipt, seconds = s.request(says_gm, says_gm.functions.sayGM(args.message))
         raw = says_gm.functions.greeting(sid).call()
         node = says_gm.functions.lastNode(sid).call()
         try:
             (greeting,) = decode(["string"], raw)
         except Exception:  # noqa: BLE001 - not an abi-encoded string: show the bytes
             greeting = "0x" + raw.hex()
-        print(f"delivered {seconds:.1f} s after the request by node {node} "
-              f"(tx {s.delivery_tx(sid, receipt['blockNumber'])})")
+        s.report_delivery(sid, receipt, seconds, by=f" by node {node}")
         print(f"SaysGM.greeting({sid}) = {greeting}")
         seen = re.search(r"'data': '([0-9a-f]*)'", greeting)
         if seen:

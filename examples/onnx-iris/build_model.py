@@ -10,13 +10,13 @@ Usage: python build_model.py CACHE_DIR  -> prints {"model_id", "model_id_web3", 
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from examples.common.iris import save_model  # noqa: E402
 
 MODEL_ID = "local/ritual/iris-mm:iris.onnx"
 
@@ -54,17 +54,7 @@ def build() -> tuple[bytes, float]:
 
 
 def main() -> None:
-    from services.common.model_id import ModelId
-    from services.common.sources import write_manifest
-    cache = Path(sys.argv[1])
-    blob, accuracy = build()
-    directory = cache / "local" / "ritual" / "iris-mm" / "default"
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "iris.onnx").write_bytes(blob)
-    write_manifest(directory, ["iris.onnx"])
-    print(json.dumps({"model_id": MODEL_ID, "model_id_web3": ModelId.parse(MODEL_ID).to_web3().hex(),
-                      "sha256": hashlib.sha256(blob).hexdigest(), "accuracy": accuracy,
-                      "path": str(directory / "iris.onnx")}))
+    save_model(Path(sys.argv[1]), MODEL_ID, *build())
 
 
 if __name__ == "__main__":

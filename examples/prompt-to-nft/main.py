@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from examples.common import ExampleError, Session, argument_parser, setup_python, step, tx_hash  # noqa: E402
+from examples.common import ExampleError, Session, argument_parser, setup_python, step  # noqa: E402
 
 NAME = "prompt-to-nft"
 
@@ -82,17 +82,14 @@ def main(argv: list[str] | None = None) -> None:
         requester = s.w3.eth.account.from_key(s.key("requester")).address
         to = s.w3.to_checksum_address(args.to) if args.to else requester
         step(f"on-chain: DigitNFT.mint({args.prompt!r}, {to})")
-        receipt = s.transact(nft.functions.mint(args.prompt, to))
-        sid = s.subscription_id(receipt)
-        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
-        seconds = s.wait_delivery(nft, sid)
+        sid, receipt, seconds = s.request(nft, nft.functions.mint(args.prompt, to))
         token = nft.functions.tokenOfSubscription(sid).call()
         if token == 0:
             raise ExampleError(f"subscription {sid} was delivered but no token was minted")
         owner = nft.functions.ownerOf(token).call()
         uri = nft.functions.tokenURI(token).call()
         digest = nft.functions.contentHash(token).call().hex()
-        print(f"delivered {seconds:.1f} s after the request (tx {s.delivery_tx(sid, receipt['blockNumber'])})")
+        s.report_delivery(sid, receipt, seconds)
         print(f"DigitNFT token {token}: ownerOf = {owner}, tokenURI = {uri}, contentHash = {digest}")
         image = fetch(uri)
         if hashlib.sha256(image).hexdigest() != digest:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from examples.common import Session, argument_parser, start_llm_server, step, tx_hash  # noqa: E402
+from examples.common import Session, argument_parser, start_llm_server, step  # noqa: E402
 
 NAME = "tgi-llm"
 MAX_NEW_TOKENS = 32
@@ -36,36 +35,20 @@ def main(argv: list[str] | None = None) -> None:
         prompter = s.deploy(HERE / "Prompter.vy", s.addresses["registry"], NAME)
 
         # config.json's container (infernet-tgi) pointed at the TGI server
-        client = s.start_node([s.container(HERE, NAME, env={"TGI_URL": tgi_url, "TGI_PARAMS": json.dumps(
+        s.start_node([s.container(HERE, NAME, env={"TGI_URL": tgi_url, "TGI_PARAMS": json.dumps(
             {"max_new_tokens": MAX_NEW_TOKENS})})])
 
         data = {"text": args.prompt}
         step(f"off-chain: POST /api/jobs {{containers: [{NAME}], data: {{text: ...}}}}")
-        job = s.wait_container(NAME, data)
-        output = job["result"]["output"]
-        text = output.get("output") if isinstance(output, dict) else output   # {"output": text}
-        print(f"job {job['id']}: {job['status']}: {text!r}")
-        s.result["rest"] = {"job_id": job["id"], "output": text}
+        s.text_job(NAME, data)
 
         step("off-chain, streamed: POST /api/jobs/stream (TGI's /generate_stream, token by token)")
-        pieces: list[str] = []
-        t0 = time.monotonic()
-        stream = client.stream([NAME], data)
-        job_id = next(stream)
-        print(f"job {job_id}: ", end="", flush=True)
-        for piece in stream:
-            pieces.append(piece)
-            print(piece, end="", flush=True)
-        print(f"\n({len(pieces)} chunks in {time.monotonic() - t0:.1f} s)")
-        s.result["stream"] = {"job_id": job_id, "chunks": len(pieces), "text": "".join(pieces)}
+        s.stream_job(NAME, data)
 
         step(f"on-chain: Prompter.promptLLM({args.prompt!r})")
-        receipt = s.transact(prompter.functions.promptLLM(args.prompt))
-        sid = s.subscription_id(receipt)
-        print(f"request tx {tx_hash(receipt)} (block {receipt['blockNumber']}), subscription {sid}")
-        seconds = s.wait_delivery(prompter, sid)
+        sid, receipt, seconds = s.request(prompter, prompter.functions.promptLLM(args.prompt))
         text = prompter.functions.generatedText(sid).call()
-        print(f"delivered {seconds:.1f} s after the request (tx {s.delivery_tx(sid, receipt['blockNumber'])})")
+        s.report_delivery(sid, receipt, seconds)
         print(f"Prompter.generatedText({sid}) = {text!r}")
         s.result.update({"subscription": sid, "prompt": args.prompt, "generated_text": text,
                          "max_new_tokens": MAX_NEW_TOKENS})

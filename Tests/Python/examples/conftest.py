@@ -33,11 +33,8 @@ def pytest_ignore_collect(collection_path, config):
 
 @pytest.fixture(scope="session")
 def chain(tmp_path_factory):
-    c = Chain(tmp_path_factory.mktemp("examples-devnet") / "devnet.log")
-    try:
+    with Chain(tmp_path_factory.mktemp("examples-devnet") / "devnet.log") as c:
         yield c
-    finally:
-        c.stop()
 
 
 @pytest.fixture

@@ -35,8 +35,5 @@ def compiled_verifier(iris_artifacts) -> dict:
 @pytest.fixture(scope="session")
 def devnet(tmp_path_factory):
     from nodehelpers import Devnet
-    chain = Devnet(tmp_path_factory.mktemp("devnet") / "devnet.log")
-    try:
+    with Devnet(tmp_path_factory.mktemp("devnet") / "devnet.log") as chain:
         yield chain
-    finally:
-        chain.stop()

@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from nodehelpers import ROOT, descendants, http_json, kill_group, require_bin_dir
+from nodehelpers import ROOT, NodeJobs, descendants, kill_group, require_bin_dir
 from svchelpers import free_port
 
 
@@ -21,8 +21,10 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-class HostileNode:
+class HostileNode(NodeJobs):
     """`containers`: id -> extra hello-world arguments (each runs as a `command` container)."""
+
+    poll_interval = 0.05
 
     def __init__(self, directory: Path, containers: dict[str, str], server: dict | None = None,
                  node: dict | None = None) -> None:
@@ -72,24 +74,6 @@ class HostileNode:
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"node not ready within {timeout} s:\n{self.log_text()}")
-
-    def submit(self, containers: list[str], data: object) -> str:
-        status, body = http_json("POST", self.base + "/api/jobs", {"containers": containers, "data": data})
-        assert status == 200 and isinstance(body, dict) and "id" in body, (status, body)
-        return body["id"]
-
-    def result(self, job_id: str, timeout: float = 60) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            status, body = http_json("GET", f"{self.base}/api/jobs?id={job_id}")
-            assert status == 200, (status, body)
-            if body and body[0]["status"] != "running":
-                return body[0]
-            time.sleep(0.05)
-        raise TimeoutError(f"job {job_id} still running after {timeout} s:\n{self.log_text()}")
-
-    def run_job(self, containers: list[str], data: object, timeout: float = 60) -> dict:
-        return self.result(self.submit(containers, data), timeout)
 
     def pid_of(self, name: str) -> int:
         """The PID of the node's worker whose command line names `name` (e.g. infernet-gateway)."""

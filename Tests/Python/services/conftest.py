@@ -33,8 +33,5 @@ def devnet(tmp_path_factory):
     """One devnet with the SDK contracts for the on-chain node tests (each uses its own node key)."""
     from nodehelpers import Devnet, require_bin_dir
     require_bin_dir()
-    chain = Devnet(tmp_path_factory.mktemp("devnet") / "devnet.log")
-    try:
+    with Devnet(tmp_path_factory.mktemp("devnet") / "devnet.log") as chain:
         yield chain
-    finally:
-        chain.stop()

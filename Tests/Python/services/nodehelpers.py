@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from svchelpers import ROOT, free_port, http_request
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+# the process and devnet pieces (standard library only): one home for the examples and the tests
+from examples.common.processes import DEVNET_KEYS, DevnetProcess, descendants, kill_group  # noqa: E402,F401
 
 NODE_BINARIES = ("infernet-node", "infernet-gateway", "infernet-compute", "infernet-chain",
                  "infernet-payment")
@@ -67,62 +72,38 @@ def project_python() -> str:
     return out.stdout.strip().splitlines()[-1] + "/bin/python"
 
 
-def descendants(pid: int) -> list[int]:
-    """Every live descendant of `pid` (from /proc; the node's workers and containers run in
-    their own process groups, so a group kill alone would miss them)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def kill_group(proc: subprocess.Popen, grace: float = 10) -> None:
-    """SIGTERM to the process (the node stops its workers and containers itself), then SIGKILL
-    to its process group and to every descendant that is still there."""
-    try:
-        pgid = os.getpgid(proc.pid)
-    except ProcessLookupError:
-        pgid = None
-    family = descendants(proc.pid) if proc.poll() is None else []
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            pass
-    if pgid is not None:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    for pid in family:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    if proc.poll() is None:
-        proc.wait(5)
-
-
 def http_json(method: str, url: str, body: object | None = None,
               timeout: float = 30) -> tuple[int, object]:
     return http_request(method, url, None if body is None else json.dumps(body).encode(), timeout)
 
 
-class NodeProcess:
+class NodeJobs:
+    """Jobs through a node's REST API at `self.base` (a node process with `log_text()`): submit,
+    poll for the result every `poll_interval` seconds, or both."""
+
+    base: str
+    poll_interval = 0.02
+
+    def submit(self, containers: list[str], data: object) -> str:
+        status, body = http_json("POST", self.base + "/api/jobs", {"containers": containers, "data": data})
+        assert status == 200 and isinstance(body, dict) and "id" in body, (status, body)
+        return body["id"]
+
+    def result(self, job_id: str, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, body = http_json("GET", f"{self.base}/api/jobs?id={job_id}")
+            assert status == 200, (status, body)
+            if body and body[0]["status"] != "running":
+                return body[0]
+            time.sleep(self.poll_interval)
+        raise TimeoutError(f"job {job_id} still running after {timeout} s:\n{self.log_text()}")
+
+    def run_job(self, containers: list[str], data: object, timeout: float = 60) -> dict:
+        return self.result(self.submit(containers, data), timeout)
+
+
+class NodeProcess(NodeJobs):
     """The real `infernet-node` in `directory`, with `containers` (config entries) and optional
     extra top-level config keys (e.g. `chain`). Its workers and `command` containers are its
     children, all in one process group."""
@@ -188,24 +169,6 @@ class NodeProcess:
             time.sleep(0.3)
         raise RuntimeError(f"container {container} never answered: {last}\n{self.log_text()}")
 
-    def submit(self, containers: list[str], data: object) -> str:
-        status, body = http_json("POST", self.base + "/api/jobs", {"containers": containers, "data": data})
-        assert status == 200 and isinstance(body, dict) and "id" in body, (status, body)
-        return body["id"]
-
-    def result(self, job_id: str, timeout: float = 60) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            status, body = http_json("GET", f"{self.base}/api/jobs?id={job_id}")
-            assert status == 200, (status, body)
-            if body and body[0]["status"] != "running":
-                return body[0]
-            time.sleep(0.02)
-        raise TimeoutError(f"job {job_id} still running after {timeout} s:\n{self.log_text()}")
-
-    def run_job(self, containers: list[str], data: object, timeout: float = 60) -> dict:
-        return self.result(self.submit(containers, data), timeout)
-
     def stop(self) -> None:
         kill_group(self.proc)
         self.log.close()
@@ -213,33 +176,12 @@ class NodeProcess:
 
 # -- devnet and JSON-RPC ------------------------------------------------------------------------
 
-DEVNET_KEYS = {i: "0x" + format(i, "064x") for i in range(1, 11)}
-
-
-class Devnet:
-    """`python -m devnet --port 0 --deploy`, run with the project venv's interpreter."""
+class Devnet(DevnetProcess):
+    """`python -m devnet --port 0 --deploy`, run with the project venv's interpreter, and its
+    JSON-RPC (unlocked devnet accounts)."""
 
     def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen([project_python(), "-m", "devnet", "--port", "0", "--deploy"],
-                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log,
-                                     env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
-        deadline = time.monotonic() + 60
-        info = None
-        assert self.proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith(b"DEVNET READY "):
-                info = json.loads(line[len(b"DEVNET READY "):])
-                break
-        if info is None:
-            kill_group(self.proc)
-            raise RuntimeError(f"devnet did not start: {log_path.read_text(errors='replace')}")
-        self.rpc = info["rpc"]
-        self.addresses: dict[str, str] = info["addresses"]
+        super().__init__(project_python(), log_path, timeout=60, env={"PYTHONPATH": str(ROOT)})
         self._id = 0
         self.hashes = keccak_hashes()
 
@@ -305,12 +247,6 @@ class Devnet:
                 "registry_address": self.addresses["registry"],
                 "wallet": {"private_key": DEVNET_KEYS[key_index]},
                 "snapshot_sync": {"sleep": 0, "sync_period": 0.1}}
-
-    def stop(self) -> None:
-        kill_group(self.proc)
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        self.log.close()
 
 
 @lru_cache(maxsize=1)
