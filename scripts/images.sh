@@ -6,7 +6,7 @@
 #
 #   scripts/images.sh [--bin DIR] [--release] [IMAGE...]
 #
-# IMAGE: hello-world echo css tgi hf node python-base onnx torch (default: all of them).
+# IMAGE: hello-world echo css tgi hf node python-base onnx torch ezkl (default: all of them).
 # Swift executables: from --bin DIR (e.g. the debug build scripts/test.sh makes), else built here
 # (`swift build`, or `swift build -c release --static-swift-stdlib` with --release).
 # Images go into the storage of scripts/engine.sh (INFERNET_ENGINE_STORAGE), tagged
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     *) images+=("$1"); shift ;;
   esac
 done
-[ ${#images[@]} -gt 0 ] || images=(hello-world echo css tgi hf node python-base onnx torch)
+[ ${#images[@]} -gt 0 ] || images=(hello-world echo css tgi hf node python-base onnx torch ezkl)
 
 bash scripts/engine.sh install
 work=$(mktemp -d /tmp/infernet-images.XXXXXX)
@@ -152,7 +152,7 @@ EOF
 pins() {  # the pinned versions of the named packages from the services' requirements files
   local pattern
   pattern=$(printf '^%s==|' "$@" | sed 's/|$//')
-  grep -hE "$pattern" services/requirements.txt services/requirements-torch.txt 2>/dev/null | sed 's/[[:space:]]*#.*//'
+  grep -hE "$pattern" services/requirements.txt services/requirements-torch.txt services/requirements-ezkl.txt 2>/dev/null | sed 's/[[:space:]]*#.*//'
 }
 
 for image in "${images[@]}"; do
@@ -169,6 +169,7 @@ for image in "${images[@]}"; do
     torch)
       mapfile -t req < <(pins numpy torch scikit-learn onnx onnxruntime aiohttp eth-abi python-dotenv)
       python_service torch "${req[@]}" ;;
+    ezkl) mapfile -t req < <(pins numpy onnxruntime aiohttp eth-abi python-dotenv ezkl); python_service ezkl "${req[@]}" ;;
     *) echo "images.sh: unknown image '$image'" >&2; exit 2 ;;
   esac
   elapsed=$(echo "$(date +%s.%N) - $started" | bc)
