@@ -140,7 +140,8 @@ python_service() {
 FROM infernet-swift/python-base
 COPY site/ /opt/infernet/site/
 COPY app/ /opt/infernet/app/
-ENV PYTHONPATH=/opt/infernet/site:/opt/infernet/app HOST=0.0.0.0 PORT=3000 PYTHONDONTWRITEBYTECODE=1
+# HOME: the services run as nobody, who has none; ezkl (for one) fails to prove without a writable one.
+ENV PYTHONPATH=/opt/infernet/site:/opt/infernet/app HOST=0.0.0.0 PORT=3000 PYTHONDONTWRITEBYTECODE=1 HOME=/tmp
 WORKDIR /opt/infernet/app
 USER 65534
 EXPOSE 3000

@@ -5,7 +5,7 @@
 # The tests start their own engine on their own socket (scripts/engine.sh start) and stop it,
 # undoing its bridge and firewall chains, at the end. Prints the time each step took.
 # Usage: scripts/test-engine.sh [extra pytest args]
-# INFERNET_ENGINE_IMAGES: the images to build first (default: hello-world echo node onnx).
+# INFERNET_ENGINE_IMAGES: the images to build first (default: hello-world echo node onnx ezkl).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,7 +19,7 @@ bash scripts/engine.sh install
 t1=$(date +%s)
 echo "test-engine: engine packages ready in $((t1 - t0)) s"
 # shellcheck disable=SC2086
-bash scripts/images.sh --bin "$bin" ${INFERNET_ENGINE_IMAGES:-hello-world echo node onnx}
+bash scripts/images.sh --bin "$bin" ${INFERNET_ENGINE_IMAGES:-hello-world echo node onnx ezkl}
 t2=$(date +%s)
 echo "test-engine: images built in $((t2 - t1)) s"
 status=0

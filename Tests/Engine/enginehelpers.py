@@ -29,6 +29,7 @@ HELLO = "infernet-swift/hello-world"
 ECHO = "infernet-swift/echo"
 NODE = "infernet-swift/node"
 ONNX = "infernet-swift/onnx"
+EZKL = "infernet-swift/ezkl"
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
