@@ -35,6 +35,12 @@ final class OnchainSecretsTests: DevnetTestCase {
         XCTAssertEqual(deliveredBy, key.address)
         let job = try await node.waitForResult(try await node.submit(containers: ["hello-secrets"]))
         XCTAssertEqual(job["status"]?.stringValue, "success", "\(job)")
+        // The consumer can hold the result before the chain worker has seen the receipt (a fast
+        // chain): wait, bounded, for the worker's own line so the delivery path is in the log.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !node.log.contains("delivery mined"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         node.stop()
 
         let log = node.log
