@@ -205,9 +205,6 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ComputeWorkerTests", dependencies: [
-            "ComputeWorker", "InfernetCore", "InfernetBus", "ServiceKit",
-        ]),
         .testTarget(name: "PaymentWorkerTests", dependencies: [
             "PaymentWorker", "EVM", "InfernetCore", "InfernetBus", "TestSupport",
             .product(name: "Logging", package: "swift-log"),

@@ -1,2 +1,0 @@
-import XCTest
-final class ComputeWorkerTestsStub: XCTestCase { func testStub() {} }
