@@ -54,14 +54,7 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     /// The EIP-55 mixed-case checksummed form.
     public var checksummed: String {
-        let lower = Hex.encode(rawValue, prefix: false)
-        let hash = Keccak256.hash(Data(lower.utf8))
-        var out = "0x"
-        for (index, char) in lower.enumerated() {
-            let nibble = (hash[hash.startIndex + index / 2] >> (index % 2 == 0 ? 4 : 0)) & 0x0F
-            out.append(char.isLetter && nibble >= 8 ? Character(char.uppercased()) : char)
-        }
-        return out
+        "0x" + EIP55.checksummed(lowerHex: Hex.encode(rawValue, prefix: false))
     }
 
     /// Lower-case `0x` hex.

@@ -19,22 +19,10 @@ public enum ConfigValidation {
         }
         let hasLower = body.contains { $0.isLowercase }
         let hasUpper = body.contains { $0.isUppercase }
-        if hasLower, hasUpper, checksummed(body.lowercased()) != String(body) {
-            throw ConfigError(key: key, "'\(text)' has mixed case that does not match its EIP-55 checksum (expected \("0x" + checksummed(body.lowercased()))); check for a typo")
+        if hasLower, hasUpper, EIP55.checksummed(lowerHex: body.lowercased()) != String(body) {
+            throw ConfigError(key: key, "'\(text)' has mixed case that does not match its EIP-55 checksum (expected \("0x" + EIP55.checksummed(lowerHex: body.lowercased()))); check for a typo")
         }
         return text
-    }
-
-    /// EIP-55: a hex letter is upper case where the Keccak-256 of the lower-case hex has a
-    /// nibble of 8 or more.
-    static func checksummed(_ lower: String) -> String {
-        let hash = Keccak256.hash(Data(lower.utf8))
-        var out = ""
-        for (index, char) in lower.enumerated() {
-            let nibble = (hash[hash.startIndex + index / 2] >> (index % 2 == 0 ? 4 : 0)) & 0x0F
-            out.append(char.isLetter && nibble >= 8 ? Character(char.uppercased()) : char)
-        }
-        return out
     }
 
     /// Validates a private key (`0x` + 64 hex digits, already normalised) without ever putting
