@@ -30,7 +30,7 @@ final class DeliveryOutputTests: XCTestCase {
     func testFailuresNameTheirCause() {
         XCTAssertThrowsError(try DeliveryOutput.serialize(result(nil, error: "boom"))) { error in
             XCTAssertEqual(error as? DeliveryError, .computeFailed(container: "b", error: "boom"))
-            XCTAssertFalse((error as? DeliveryError)?.isPermanent ?? true, "a failing container may recover")
+            XCTAssertFalse((error as? DeliveryError).map(DeliveryRule.isPermanent) ?? true, "a failing container may recover")
         }
         XCTAssertThrowsError(try DeliveryOutput.serialize(result(#"{"code": "500", "error": "x"}"#))) { error in
             XCTAssertEqual(error as? DeliveryError, .containerReportedFailure(code: "500"))

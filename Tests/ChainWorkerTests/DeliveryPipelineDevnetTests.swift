@@ -72,7 +72,7 @@ final class DeliveryPipelineDevnetTests: DevnetTestCase {
             XCTFail("a second delivery of the interval must not simulate")
         } catch let error as DeliveryError {
             XCTAssertTrue(error.description.contains("IntervalCompleted"), error.description)
-            XCTAssertTrue(error.isPermanent, "a Coordinator error is final")
+            XCTAssertTrue(DeliveryRule.isPermanent(error), "a Coordinator error is final")
         }
 
         let lenient = try await pipeline(allowed: ["IntervalCompleted"], key: key, directory: directory)

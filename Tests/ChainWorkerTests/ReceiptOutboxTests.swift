@@ -47,7 +47,7 @@ final class ReceiptOutboxTests: XCTestCase {
             let count = try await store.unacknowledgedReceiptCount()
             XCTAssertEqual(count, 1)
 
-            let outbox = ReceiptOutbox(store: store, payments: payments, logger: Logger(label: "test"), initialDelay: 0.05, maxDelay: 0.1)
+            let outbox = ReceiptOutbox(store: store, payments: payments, logger: Logger(label: "test"), initialDelay: .milliseconds(50), maxDelay: .milliseconds(100))
             let acknowledged = try await outbox.flush()
             XCTAssertEqual(acknowledged, 0)
             let afterFailure = try await store.dueReceipts(now: .greatestFiniteMagnitude)
@@ -62,13 +62,13 @@ final class ReceiptOutboxTests: XCTestCase {
         let store = try ChainStore(path: path)
         let pending = try await store.unacknowledgedReceiptCount()
         XCTAssertEqual(pending, 1)
-        let outbox = ReceiptOutbox(store: store, payments: payments, logger: Logger(label: "test"), initialDelay: 0.05, maxDelay: 0.1)
+        let outbox = ReceiptOutbox(store: store, payments: payments, logger: Logger(label: "test"), initialDelay: .milliseconds(50), maxDelay: .milliseconds(100))
         try await Task.sleep(for: .milliseconds(150))
         let stillDown = try await outbox.flush()
         XCTAssertEqual(stillDown, 0)
 
         await payments.setUp(true)
-        let task = Task { await outbox.run(every: .milliseconds(20)) }
+        let task = Task { await outbox.run(every: .milliseconds(20), clock: ContinuousClock()) }
         let deadline = Date().addingTimeInterval(5)
         while try await store.unacknowledgedReceiptCount() > 0, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         task.cancel()

@@ -93,6 +93,18 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(config.startupWait, 5.0)
     }
 
+    func testDeliveryRetryDelayIsSecondsWithinBounds() throws {
+        XCTAssertEqual(try NodeConfig.parse(Array("{}".utf8)).node.deliveryRetryDelay, .seconds(1))
+        let short = try NodeConfig.parse(Array(#"{"node": {"delivery_retry_delay": 0.05}}"#.utf8))
+        XCTAssertEqual(short.node.deliveryRetryDelay, .milliseconds(50))
+        for bad in ["0", "-1", "3601", #""fast""#] {
+            let text = #"{"node": {"delivery_retry_delay": "# + bad + "}}"
+            XCTAssertThrowsError(try NodeConfig.parse(Array(text.utf8)), text) { error in
+                XCTAssertEqual((error as? ConfigError)?.key, "node.delivery_retry_delay", "\(error)")
+            }
+        }
+    }
+
     func testIPRanges() {
         XCTAssertTrue(IPRange("10.0.0.0/8")!.contains("10.2.3.4"))
         XCTAssertFalse(IPRange("10.0.0.0/8")!.contains("11.2.3.4"))

@@ -119,7 +119,7 @@ final class OnchainPaymentTests: DevnetTestCase {
         for (reason, paymentToken, paid, wallet) in cases {
             let id = try await scenario.requestPaidCompute(container: "hello-refuse", inputs: Data("r".utf8),
                                                            token: paymentToken, amount: paid, wallet: wallet)
-            let record = try await scenario.waitForRecord(node, id: id, timeout: 30) { $0.status == .skipped }
+            let record = try await scenario.waitForRecord(node, id: id, timeout: .seconds(30)) { $0.status == .skipped }
             XCTAssertTrue(record.error?.contains(reason) ?? false, "expected '\(reason)' in \(record.error ?? "nil")")
         }
         let sent = try await scenario.chain().client.rpc.transactionCount(try DevnetClient.key(6).address)

@@ -41,13 +41,13 @@ struct OnchainScenario {
     }
 
     /// Waits until the consumer has received `count` deliveries for `id`; returns the last output.
-    func waitForDelivery(_ consumer: Address, id: UInt32, count: Int = 1, timeout: Double = 60,
+    func waitForDelivery(_ consumer: Address, id: UInt32, count: Int = 1, timeout: Duration = .seconds(60),
                                  node: NodeHarness, mining: Bool = false) async throws -> (output: Data, node: Address) {
         let (client, _, _) = try chain()
         let received = try ABIFunction("receivedCount(uint32)", returns: "uint256")
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = ContinuousClock.now + timeout
         var lastMined = Date()
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             let value = try await client.call(consumer, received, [.uint(id)])
             if try value.first?.uintValue() ?? 0 >= BigUInt(count) {
                 let output = try await client.call(consumer, try ABIFunction("lastOutput(uint32)", returns: "bytes"), [.uint(id)])
@@ -62,7 +62,7 @@ struct OnchainScenario {
             try await Task.sleep(for: .milliseconds(250))
         }
         print(node.log.suffix(6000))
-        XCTFail("no delivery \(count) for subscription \(id) within \(timeout) s")
+        XCTFail("no delivery \(count) for subscription \(id) within \(timeout)")
         throw CancellationError()
     }
 
@@ -76,10 +76,10 @@ struct OnchainScenario {
     }
 
     /// Polls the node's delivery record until `condition` holds.
-    func waitForRecord(_ node: NodeHarness, id: UInt32, interval: UInt32 = 1, timeout: Double = 60,
+    func waitForRecord(_ node: NodeHarness, id: UInt32, interval: UInt32 = 1, timeout: Duration = .seconds(60),
                        _ condition: (DeliveryRecord) -> Bool) async throws -> DeliveryRecord {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
             if FileManager.default.fileExists(atPath: ChainStore.path(dataDirectory: node.directory.appendingPathComponent("var").path)),
                let record = try await store(of: node).delivery(subscriptionID: id, interval: interval), condition(record) {
                 return record
@@ -89,6 +89,17 @@ struct OnchainScenario {
         print(node.log.suffix(6000))
         XCTFail("delivery record \(id)/\(interval) never reached the expected state")
         throw CancellationError()
+    }
+
+    /// Polls `condition` for the whole of `window`; it must hold every time (something that must
+    /// not happen, checked for as long as it could take to happen). Stops at the first failure.
+    func holds(for window: Duration, every interval: Duration = .milliseconds(200),
+               _ condition: () async throws -> Bool) async throws {
+        let end = ContinuousClock.now + window
+        repeat {
+            guard try await condition() else { return }
+            try await Task.sleep(for: interval)
+        } while ContinuousClock.now < end
     }
 
     // MARK: Payments

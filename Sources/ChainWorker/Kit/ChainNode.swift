@@ -14,7 +14,7 @@ public actor ChainNode {
     private let services: any ComputeService & PaymentService
     public private(set) var store: ChainStore?
     public private(set) var transactions: TransactionManager?
-    public private(set) var delegated: DelegatedDeliveries?
+    public private(set) var delegated: DelegatedDeliveries<ContinuousClock>?
     /// The node's EOA, known from the config before anything is read from the chain.
     public nonisolated let address: Address?
 
@@ -72,7 +72,7 @@ public actor ChainNode {
     }
 
     private func makeScheduler(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, store: ChainStore,
-                               lookup: ContainerSetLookup) -> DeliveryScheduler? {
+                               lookup: ContainerSetLookup) -> DeliveryScheduler<ContinuousClock>? {
         guard let key = try? PrivateKey(hex: config.chain.wallet.privateKey.value) else {
             logger.warning("no usable chain.wallet.private_key: subscriptions are synced but not delivered")
             return nil
@@ -94,10 +94,11 @@ public actor ChainNode {
         self.transactions = transactions
         let pipeline = DeliveryPipeline(chain: chain, compute: services, payments: services, transactions: transactions,
                                         logger: logger)
-        let delegated = DelegatedDeliveries(pipeline: pipeline, store: store, logger: logger)
+        let rule = DeliveryRule(retryDelay: options.deliveryRetryDelay)
+        let delegated = DelegatedDeliveries(pipeline: pipeline, store: store, rule: rule, clock: ContinuousClock(), logger: logger)
         self.delegated = delegated
         let scheduler = DeliveryScheduler(pipeline: pipeline, store: store, concurrency: options.deliveryConcurrency,
-                                          extensions: [delegated], logger: logger)
+                                          rule: rule, clock: ContinuousClock(), extensions: [delegated], logger: logger)
         logger.info("deliveries enabled", metadata: ["node": "\(key.address)", "node_wallet": "\(chain.nodeWallet)"])
         return scheduler
     }

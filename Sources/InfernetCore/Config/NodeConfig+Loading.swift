@@ -166,6 +166,11 @@ extension NodeConfig {
         node.feeBumpBlocks = try section.int("fee_bump_blocks", default: node.feeBumpBlocks, range: 1...1000)
         node.confirmations = try section.int("confirmations", default: node.confirmations, range: 0...1000)
         node.deliveryConcurrency = try section.int("delivery_concurrency", default: node.deliveryConcurrency, range: 1...1024)
+        let retryDelay = try section.double("delivery_retry_delay", default: 1, minimum: 0.001)
+        guard retryDelay <= 3600 else {
+            throw ConfigError(key: "node.delivery_retry_delay", "must be at most 3600 seconds, got \(retryDelay)")
+        }
+        node.deliveryRetryDelay = .seconds(retryDelay)
         try readJobLimits(&section)
         node.docker.host = try section.string("docker_host", default: "")
         if !node.docker.host.isEmpty && !(node.docker.host.hasPrefix("unix://") || node.docker.host.hasPrefix("tcp://")) {

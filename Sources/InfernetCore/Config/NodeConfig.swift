@@ -101,6 +101,8 @@ public struct NodeOptions: Sendable, Equatable {
     public var confirmations = 4
     /// (subscription, interval) deliveries computed at once.
     public var deliveryConcurrency = 16
+    /// A failed delivery waits this × 2^failures (at most 64×) before its next attempt.
+    public var deliveryRetryDelay: Duration = .seconds(1)
     /// Bounds on every off-chain job and retention of finished ones (see JobLimits).
     public var limits = JobLimits()
     /// How `image` containers are run: the engine, pulls, published ports (keys `node.docker_*`).

@@ -7,21 +7,34 @@ import Logging
 /// Delivers delegated subscriptions (accepted by the gateway, signature checked) with
 /// `deliverComputeDelegatee`, which creates the subscription and delivers its first interval in
 /// one transaction. Once created on chain (by this node or anyone) the subscription is an
-/// ordinary one and the scheduler's subscription path serves its later intervals.
-public actor DelegatedDeliveries: DeliveryExtension {
+/// ordinary one and the scheduler's subscription path serves its later intervals. Attempts,
+/// back-off and transaction events follow the same `DeliveryStateMachine` as subscriptions.
+public actor DelegatedDeliveries<C: Clock>: DeliveryExtension where C.Duration == Duration {
     let pipeline: DeliveryPipeline
     let store: ChainStore
+    private let clock: C
     private let logger: Logger
-    private var inFlight: Set<String> = []
+    private var machine: DeliveryStateMachine<String, C.Instant>
+    /// The deliveries under way, children of `run()`.
+    private let deliveries = ChildTasks()
 
-    public init(pipeline: DeliveryPipeline, store: ChainStore, logger: Logger) {
+    public init(pipeline: DeliveryPipeline, store: ChainStore, rule: DeliveryRule = DeliveryRule(), clock: C, logger: Logger) {
         self.pipeline = pipeline
         self.store = store
+        self.clock = clock
+        self.machine = DeliveryStateMachine(rule: rule)
         self.logger = logger
     }
 
+    /// Runs the deliveries `tick` starts until cancelled (the scheduler's `run()` owns this).
+    public func run() async {
+        await deliveries.run()
+    }
+
     public func tick(head: UInt64, timestamp: UInt64) async throws {
-        for record in try await store.delegatedRecords(status: [.pending]) where !inFlight.contains(record.key) {
+        let now = clock.now
+        for record in try await store.delegatedRecords(status: [.pending]) where machine.isCandidate(record.key, at: now) {
+            guard machine.admits(record.key, status: .pending, attempts: record.attempts) else { continue }
             try await consider(record, head: head, timestamp: timestamp)
         }
     }
@@ -64,37 +77,33 @@ public actor DelegatedDeliveries: DeliveryExtension {
                 try CoordinatorContract.deliverComputeDelegateeCalldata(
                     delegate: delegate, subscription: subscription, interval: interval, output: output, nodeWallet: nodeWallet)
             })
-        inFlight.insert(record.key)
-        Task {
-            await self.deliver(job, record: record, head: head)
-            self.finish(record.key)
-        }
+        let computing = machine.start(record.key, attempts: record.attempts)
+        deliveries.spawn { await self.deliver(job, key: record.key, computing: computing, head: head) }
     }
 
-    private func finish(_ key: String) { inFlight.remove(key) }
-
-    private func deliver(_ job: DeliveryPipeline.Job, record: DelegatedRecord, head: UInt64) async {
+    private func deliver(_ job: DeliveryPipeline.Job, key: String, computing: DeliveryDecision, head: UInt64) async {
+        let outcome: DeliveryOutcome
         do {
-            try await store.updateDelegated(key: record.key, status: .computing, attempts: record.attempts)
+            try await store.updateDelegated(key: key, status: .computing, attempts: computing.attempts)
             let sent = try await pipeline.deliver(job, head: head)
-            try await store.updateDelegated(key: record.key, status: .sent, attempts: record.attempts,
-                                            transactionHash: sent.hash.hexString)
+            outcome = .sent(transactionHash: sent.hash.hexString)
         } catch let error as DeliveryError {
-            let failures = record.attempts + 1
-            let final = error.isPermanent || failures >= DeliveryScheduler.maxAttempts
-            logger.warning("delegated delivery failed", metadata: ["key": "\(record.key)", "reason": "\(error)"])
-            await persist(record.key, status: final ? .failed : .pending, attempts: failures, error: error.description)
+            logger.warning("delegated delivery failed", metadata: ["key": "\(key)", "reason": "\(error)"])
+            outcome = .failed(error)
         } catch {
-            await persist(record.key, status: .pending, attempts: record.attempts, error: "\(error)")
+            outcome = .unreachable("\(error)")
         }
+        let decision = machine.finish(key, attempts: computing.attempts, outcome: outcome, at: clock.now)
+        await persist(key, decision)
     }
 
     /// Writes an outcome, retrying a failed write a few times so a record is not left
     /// `computing` until the next restart; a write that keeps failing is logged.
-    private func persist(_ key: String, status: DelegatedRecord.Status, attempts: Int, error message: String) async {
+    private func persist(_ key: String, _ decision: DeliveryDecision) async {
         for attempt in 1...5 {
             do {
-                try await store.updateDelegated(key: key, status: status, attempts: attempts, error: message)
+                try await store.updateDelegated(key: key, status: DelegatedRecord.Status(decision.status), attempts: decision.attempts,
+                                                transactionHash: decision.transactionHash, error: decision.error)
                 return
             } catch {
                 if attempt == 5 || Task.isCancelled {
@@ -102,7 +111,7 @@ public actor DelegatedDeliveries: DeliveryExtension {
                                  metadata: ["key": "\(key)", "error": "\(error)"])
                     return
                 }
-                try? await Task.sleep(for: .milliseconds(100 << attempt))
+                try? await clock.sleep(for: .milliseconds(100 << attempt))
             }
         }
     }
@@ -111,18 +120,13 @@ public actor DelegatedDeliveries: DeliveryExtension {
         guard case .delegated(let key) = event.record.intent.link,
               let record = try await store.delegatedRecord(key: key) else { return }
         let hash = event.record.hash.hexString
-        switch event.kind {
-        case .bumped, .final: return
-        case .reorged: try await store.updateDelegated(key: key, status: .sent, attempts: record.attempts, transactionHash: hash)
-        case .dropped: try await store.updateDelegated(key: key, status: .pending, attempts: record.attempts)
-        case .mined where event.record.succeeded == true:
+        guard let decision = machine.apply(event.kind, succeeded: event.record.succeeded, transactionHash: hash, to: key,
+                                           attempts: record.attempts, at: clock.now) else { return }
+        if decision.status == .delivered {
             logger.info("delegated subscription delivered", metadata: ["key": "\(key)", "hash": "\(hash)"])
-            try await store.updateDelegated(key: key, status: .delivered, attempts: record.attempts, transactionHash: hash)
-        case .mined:
-            let failures = record.attempts + 1
-            try await store.updateDelegated(key: key, status: failures >= DeliveryScheduler.maxAttempts ? .failed : .pending,
-                                            attempts: failures, transactionHash: hash, error: "transaction \(hash) reverted")
         }
+        try await store.updateDelegated(key: key, status: DelegatedRecord.Status(decision.status), attempts: decision.attempts,
+                                        transactionHash: decision.transactionHash, error: decision.error)
     }
 }
 

@@ -26,15 +26,6 @@ public enum DeliveryError: Error, Equatable, CustomStringConvertible {
         case .unknownContainerSet: "the subscription's container-set hash matches no chain this node serves"
         }
     }
-
-    /// Errors that no retry can fix: the subscription is dropped for this interval.
-    public var isPermanent: Bool {
-        switch self {
-        case .paymentRefused, .containerReportedFailure, .badOutput, .unknownContainerSet: true
-        case .simulationReverted(_, let retryable): !retryable
-        case .inputsUnavailable, .computeFailed: false
-        }
-    }
 }
 
 /// The container protocol's on-chain serialisation of a compute result (container-protocol.md).

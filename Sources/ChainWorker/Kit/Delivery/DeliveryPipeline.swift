@@ -91,6 +91,12 @@ public struct DeliveryPipeline: Sendable {
                     subscriptionID: job.subscriptionID, interval: job.interval, timestamp: UInt32(clamping: timestamp),
                     caller: chain.node)
                 return DeliveryOutput.inputData(inputs)
+            } catch let error as RPCError {
+                // Only the consumer's own answer judges the delivery; an unreachable chain is
+                // rethrown as it is, so it costs no attempt (`DeliveryOutcome.unreachable`).
+                if case .server = error { throw DeliveryError.inputsUnavailable("\(error)") }
+                if case .invalidResponse = error { throw DeliveryError.inputsUnavailable("\(error)") }
+                throw error
             } catch {
                 throw DeliveryError.inputsUnavailable("\(error)")
             }

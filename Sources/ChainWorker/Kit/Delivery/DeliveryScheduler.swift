@@ -7,38 +7,44 @@ import Logging
 /// transactions, finds the (subscription, interval) pairs due (`Schedule` plus the chain's
 /// redundancy counts and this node's responses), and starts a delivery for each, at most
 /// `concurrency` at once. All state is in `ChainStore`, so a restart picks up where it stopped.
-public actor DeliveryScheduler {
+/// Attempts, back-off and what a transaction event means are `DeliveryStateMachine`'s; this
+/// actor reads and writes the store, runs the pipeline and keeps time with `clock`.
+public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
     public let pipeline: DeliveryPipeline
     public let store: ChainStore
     public let concurrency: Int
     public let tickInterval: Duration
-    /// A delivery that reverts (or whose containers fail) this many times is given up.
-    public static let maxAttempts = 3
+    private let clock: C
     private let logger: Logger
-    private var inFlight: Set<IntervalKey> = []
-    /// Failed deliveries wait before their next attempt (2 s, 4 s, …), in memory only: after a
-    /// restart they are simply tried again.
-    private var retryNotBefore: [IntervalKey: ContinuousClock.Instant] = [:]
-    /// Pairs whose record is final (delivered, failed, skipped), so each tick need not read them.
-    private var settled: Set<IntervalKey> = []
+    /// In flight, waiting out a back-off, settled: in memory only, so after a restart every
+    /// delivery not final in the store is simply tried again.
+    private var machine: DeliveryStateMachine<IntervalKey, C.Instant>
+    /// The deliveries under way, children of `run()`.
+    private let deliveries = ChildTasks()
     private let extensions: [any DeliveryExtension]
     /// Payment receipts, stored with their delivery and re-sent until acknowledged.
     public let receipts: ReceiptOutbox
 
     public init(pipeline: DeliveryPipeline, store: ChainStore, concurrency: Int, tickInterval: Duration = .milliseconds(250),
-                extensions: [any DeliveryExtension] = [], logger: Logger) {
+                rule: DeliveryRule = DeliveryRule(), clock: C, extensions: [any DeliveryExtension] = [], logger: Logger) {
         self.extensions = extensions
         self.pipeline = pipeline
         self.store = store
         self.concurrency = max(1, concurrency)
         self.tickInterval = tickInterval
+        self.clock = clock
+        self.machine = DeliveryStateMachine(rule: rule)
         self.logger = logger
         self.receipts = ReceiptOutbox(store: store, payments: pipeline.payments, logger: logger)
     }
 
+    /// Ticks until cancelled; the receipt outbox, the extensions and every delivery started run
+    /// as child tasks and are cancelled with it.
     public func run() async {
         await withDiscardingTaskGroup { group in
-            group.addTask { [receipts] in await receipts.run() }
+            group.addTask { [receipts, clock] in await receipts.run(clock: clock) }
+            group.addTask { [deliveries] in await deliveries.run() }
+            for work in extensions { group.addTask { await work.run() } }
             await runTicks()
             group.cancelAll()
         }
@@ -65,7 +71,7 @@ public actor DeliveryScheduler {
                     logger.warning("delivery tick failed; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
                 }
             }
-            try? await Task.sleep(for: tickInterval)
+            try? await clock.sleep(for: tickInterval)
         }
     }
 
@@ -84,23 +90,21 @@ public actor DeliveryScheduler {
     // MARK: Due intervals
 
     private func startDue(head: UInt64, timestamp: UInt64) async throws {
-        guard inFlight.count < concurrency else { return }
+        guard machine.inFlight.count < concurrency else { return }
         let lookup = pipeline.chain.lookup
         let subscriptions = try await store.activeSubscriptions()
         let byID = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let now = ContinuousClock.now
+        let now = clock.now
         var candidates = Schedule.candidates(subscriptions, at: timestamp, lookup: lookup).filter {
-            !inFlight.contains($0) && !settled.contains($0) && retryNotBefore[$0].map { $0 <= now } ?? true
+            machine.isCandidate($0, at: now)
         }
         guard !candidates.isEmpty else { return }
         let records = try await store.deliveryRecords(candidates)
         candidates = candidates.filter { key in
-            guard let record = records[key] else { return true }
-            if [.delivered, .failed, .skipped].contains(record.status) { settled.insert(key) }
-            return record.status == .pending && record.attempts < Self.maxAttempts
+            machine.admits(key, status: records[key]?.status, attempts: records[key]?.attempts ?? 0)
         }
         guard !candidates.isEmpty else { return }
-        let due = try await filterAnswered(candidates, subscriptions: byID, wanted: concurrency - inFlight.count)
+        let due = try await filterAnswered(candidates, subscriptions: byID, wanted: concurrency - machine.inFlight.count)
         for key in due {
             guard let stored = byID[key.subscriptionID], let containers = lookup.chain(for: stored.subscription.containerID) else {
                 continue
@@ -160,7 +164,6 @@ public actor DeliveryScheduler {
 
     private func start(_ key: IntervalKey, stored: StoredSubscription, containers: [String], attempts: Int,
                        head: UInt64, timestamp: UInt64) {
-        inFlight.insert(key)
         let job = DeliveryPipeline.Job(
             jobID: "onchain-\(key.subscriptionID)-\(key.interval)-\(attempts)", subscriptionID: key.subscriptionID,
             subscription: stored.subscription, interval: key.interval, containers: containers,
@@ -169,42 +172,41 @@ public actor DeliveryScheduler {
                 try CoordinatorContract.deliverComputeCalldata(subscriptionID: key.subscriptionID, interval: key.interval,
                                                                output: output, nodeWallet: nodeWallet)
             })
-        Task {
-            await self.deliver(job, key: key, attempts: attempts, head: head)
-            self.finish(key)
-        }
+        let computing = machine.start(key, attempts: attempts)
+        deliveries.spawn { await self.deliver(job, key: key, computing: computing, head: head) }
     }
 
-    private func finish(_ key: IntervalKey) { inFlight.remove(key) }
-
-    private func postpone(_ key: IntervalKey, attempts: Int) {
-        retryNotBefore[key] = .now + .seconds(1 << min(max(attempts, 1), 6))
-    }
-
-    private func deliver(_ job: DeliveryPipeline.Job, key: IntervalKey, attempts: Int, head: UInt64) async {
+    private func deliver(_ job: DeliveryPipeline.Job, key: IntervalKey, computing: DeliveryDecision, head: UInt64) async {
+        let outcome: DeliveryOutcome
         do {
-            try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
-                                                        status: .computing, attempts: attempts))
+            try await store.saveDelivery(record(key, computing))
             let sent = try await pipeline.deliver(job, head: head)
             logger.info("delivery sent", metadata: ["subscription": "\(key)", "nonce": "\(sent.nonce)",
                                                     "hash": "\(sent.hash.hexString)"])
+            outcome = .sent(transactionHash: sent.hash.hexString)
         } catch let error as DeliveryError {
-            let failures = attempts + 1
-            let final = error.isPermanent || failures >= Self.maxAttempts
-            logger.warning(final ? "delivery dropped" : "delivery failed; will retry", metadata: [
-                "subscription": "\(key)", "reason": "\(error)", "attempts": "\(failures)",
-            ])
-            let status: DeliveryStatus = if case .paymentRefused = error { .skipped } else { final ? .failed : .pending }
-            await persist(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
-                                         status: status, attempts: failures, error: error.description))
-            if !final { postpone(key, attempts: failures) }
+            outcome = .failed(error)
         } catch {
-            // RPC or bus trouble: nothing was wrong with the delivery itself, so it costs no attempt.
-            logger.notice("delivery postponed", metadata: ["subscription": "\(key)", "error": "\(error)"])
-            await persist(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
-                                         status: .pending, attempts: attempts, error: "\(error)"))
-            postpone(key, attempts: 1)
+            outcome = .unreachable("\(error)")
         }
+        let decision = machine.finish(key, attempts: computing.attempts, outcome: outcome, at: clock.now)
+        switch outcome {
+        case .sent:
+            // The pipeline stored the delivery as `sent` with its transaction, in one commit.
+            return
+        case .failed(let error):
+            logger.warning(decision.status == .pending ? "delivery failed; will retry" : "delivery dropped", metadata: [
+                "subscription": "\(key)", "reason": "\(error)", "attempts": "\(decision.attempts)",
+            ])
+        case .unreachable(let reason):
+            logger.notice("delivery postponed", metadata: ["subscription": "\(key)", "error": "\(reason)"])
+        }
+        await persist(record(key, decision))
+    }
+
+    private func record(_ key: IntervalKey, _ decision: DeliveryDecision) -> DeliveryRecord {
+        DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval, status: decision.status,
+                       transactionHash: decision.transactionHash, attempts: decision.attempts, error: decision.error)
     }
 
     /// Writes a delivery's outcome, retrying a failed write (a busy or full disk) a few times:
@@ -223,7 +225,7 @@ public actor DeliveryScheduler {
                         "status": "\(record.status.rawValue)", "error": "\(error)"])
                     return
                 }
-                try? await Task.sleep(for: .milliseconds(100 << attempt))
+                try? await clock.sleep(for: .milliseconds(100 << attempt))
             }
         }
     }
@@ -242,30 +244,22 @@ public actor DeliveryScheduler {
 
     private func apply(_ event: TransactionEvent, to key: IntervalKey) async throws {
         let previous = try await store.delivery(subscriptionID: key.subscriptionID, interval: key.interval)
-        let attempts = previous?.attempts ?? 0
         let hash = event.record.hash.hexString
-        var record = DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval, status: .sent,
-                                    transactionHash: hash, attempts: attempts)
+        guard let decision = machine.apply(event.kind, succeeded: event.record.succeeded, transactionHash: hash, to: key,
+                                           attempts: previous?.attempts ?? 0, at: clock.now) else { return }
         var receipt: DeliveryReceipt?
-        switch event.kind {
-        case .bumped, .final: return
-        case .reorged: record.status = .sent
-        case .dropped: record.status = .pending
-        case .mined where event.record.succeeded == true:
-            record.status = .delivered
+        switch decision.status {
+        case .delivered:
             logger.info("delivery mined", metadata: ["subscription": "\(key)", "block": "\(event.record.minedBlock ?? 0)",
                                                      "hash": "\(hash)"])
             receipt = try await paymentReceipt(key, hash: hash)
-        case .mined:
-            record.attempts = attempts + 1
-            record.status = record.attempts >= Self.maxAttempts ? .failed : .pending
-            record.error = "transaction \(hash) reverted"
-            postpone(key, attempts: record.attempts)
-            logger.warning("delivery reverted", metadata: ["subscription": "\(key)", "attempts": "\(record.attempts)"])
+        case .pending where event.kind == .mined, .failed:
+            logger.warning("delivery reverted", metadata: ["subscription": "\(key)", "attempts": "\(decision.attempts)"])
+        default: break
         }
         // The receipt is stored with the delivery, in one commit, before anything is sent; the
         // outbox sends it until the payment worker acknowledges it.
-        try await store.saveDelivery(record, receipt: receipt)
+        try await store.saveDelivery(record(key, decision), receipt: receipt)
     }
 
     /// The receipt a mined delivery earns, or nil when the subscription pays nothing.
@@ -281,6 +275,8 @@ public actor DeliveryScheduler {
 /// Work the scheduler runs on each tick beside subscriptions (delegated subscriptions), and
 /// which receives the outcomes of its own transactions.
 public protocol DeliveryExtension: Sendable {
+    /// Runs the extension's own deliveries until cancelled (a child task of the scheduler's `run()`).
+    func run() async
     func tick(head: UInt64, timestamp: UInt64) async throws
     func apply(_ event: TransactionEvent) async throws
 }

@@ -86,10 +86,11 @@ public actor ReceiptOutbox {
     let store: ChainStore
     let payments: any PaymentService
     let logger: Logger
-    let initialDelay: Double
-    let maxDelay: Double
+    let initialDelay: Duration
+    let maxDelay: Duration
 
-    public init(store: ChainStore, payments: any PaymentService, logger: Logger, initialDelay: Double = 1, maxDelay: Double = 30) {
+    public init(store: ChainStore, payments: any PaymentService, logger: Logger, initialDelay: Duration = .seconds(1),
+                maxDelay: Duration = .seconds(30)) {
         self.store = store
         self.payments = payments
         self.logger = logger
@@ -108,9 +109,11 @@ public actor ReceiptOutbox {
                 try await payments.record(pending.receipt)
             } catch {
                 let attempts = pending.attempts + 1
-                let delay = min(maxDelay, initialDelay * Double(1 << min(attempts - 1, 20)))
+                let delay = min(maxDelay, initialDelay * (1 << min(attempts - 1, 20)))
+                // Stored as wall-clock time: it must survive a restart.
+                let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
                 try await store.postponeReceipt(transactionHash: hash, attempts: attempts,
-                                                nextAttempt: Date().timeIntervalSince1970 + delay, error: "\(error)")
+                                                nextAttempt: Date().timeIntervalSince1970 + seconds, error: "\(error)")
                 if attempts == 1 || attempts % 10 == 0 {
                     logger.warning("payment receipt not acknowledged yet; kept and re-sent", metadata: [
                         "hash": "\(hash)", "attempts": "\(attempts)", "retry_in_s": "\(delay)", "error": "\(error)"])
@@ -126,8 +129,8 @@ public actor ReceiptOutbox {
         return acknowledged
     }
 
-    /// Flushes every `interval` until cancelled.
-    public func run(every interval: Duration = .milliseconds(500)) async {
+    /// Flushes every `interval` of `clock` until cancelled.
+    public func run<C: Clock>(every interval: Duration = .milliseconds(500), clock: C) async where C.Duration == Duration {
         while !Task.isCancelled {
             do {
                 try await flush()
@@ -136,7 +139,7 @@ public actor ReceiptOutbox {
             } catch {
                 logger.error("cannot read or update the payment receipts", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await clock.sleep(for: interval)
         }
     }
 }
