@@ -44,13 +44,13 @@ final class OnchainDelegatedTests: DevnetTestCase {
     }
 
     /// The id the Coordinator created for `(owner, nonce)`, once it exists.
-    private func createdID(_ scenario: OnchainScenario, nonce: UInt32, node: NodeHarness, timeout: Double = 60,
+    private func createdID(_ scenario: OnchainScenario, nonce: UInt32, node: NodeHarness, timeout: Duration = .seconds(60),
                            mining: Bool = false) async throws -> UInt32 {
         let (client, addresses, _) = try scenario.chain()
         let coordinator = CoordinatorContract(address: try XCTUnwrap(addresses["coordinator"]), caller: client.rpc)
         let owner = try XCTUnwrap(addresses["delegatorConsumer"])
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
             let id = try await coordinator.delegateCreatedID(owner: owner, nonce: nonce)
             if id != 0 { return id }
             if mining { try await client.mine() }

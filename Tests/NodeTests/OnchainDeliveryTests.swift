@@ -29,10 +29,8 @@ final class OnchainDeliveryTests: DevnetTestCase {
         XCTAssertEqual(text, #"{'output': "hello, world!, your input was: {'source': 0, 'destination': 0, 'data': '616263', 'requires_proof': False}"}"#)
 
         // Exactly one delivery, recorded as such in the node's store.
-        try await Task.sleep(for: .seconds(1))
-        let store = try ChainStore(path: ChainStore.path(dataDirectory: node.directory.appendingPathComponent("var").path))
-        let record = try await store.delivery(subscriptionID: id, interval: 1)
-        XCTAssertEqual(record?.status, .delivered)
+        let record = try await scenario.waitForRecord(node, id: id, timeout: .seconds(10)) { $0.status == .delivered }
+        XCTAssertEqual(record.status, .delivered)
         let received = try await scenario.chain().client.call(consumer, try ABIFunction("receivedCount(uint32)", returns: "uint256"), [.uint(id)])
         XCTAssertEqual(try received.first?.uintValue(), 1)
 

@@ -55,8 +55,8 @@ public struct SyncReport: Sendable, Equatable {
 /// reference node since SDK 1.0): polls `id()`, reads new ids through the Reader in batches, and
 /// re-reads known live subscriptions to notice cancellation (`activeAt == 2^32-1`). All reads
 /// are at `head - trail_head_blocks`. Progress is committed with each batch, so a restart resumes
-/// where the last committed batch ended.
-public actor SubscriptionSync {
+/// where the last committed batch ended. Pauses and intervals are kept with `clock`.
+public actor SubscriptionSync<C: Clock> where C.Duration == Duration {
     public let source: any SubscriptionSource
     public let store: ChainStore
     public let settings: SyncSettings
@@ -64,12 +64,14 @@ public actor SubscriptionSync {
     public private(set) var batchSize: AdaptiveBatchSize
     /// Which subscriptions are worth re-reading: those this node serves (nil: all of them).
     private let lookup: ContainerSetLookup?
-    private var lastRefresh: ContinuousClock.Instant?
+    private var lastRefresh: C.Instant?
+    private let clock: C
 
     /// - Parameter lookup: the container chains this node serves; subscriptions for other
     ///   chains are stored once and never re-read.
     public init(source: any SubscriptionSource, store: ChainStore, settings: SyncSettings, lookup: ContainerSetLookup? = nil,
-                logger: Logger = Logger(label: "infernet.chain.sync")) {
+                clock: C, logger: Logger = Logger(label: "infernet.chain.sync")) {
+        self.clock = clock
         self.source = source
         self.store = store
         self.settings = settings
@@ -89,9 +91,9 @@ public actor SubscriptionSync {
         let saved = try await store.progress()
         let firstNew = saved?.nextID ?? max(1, settings.startingSubID)
         try await readNew(from: firstNew, report: &report)
-        if lastRefresh.map({ ContinuousClock.now - $0 >= settings.refreshInterval }) ?? true {
+        if lastRefresh.map({ $0.duration(to: clock.now) >= settings.refreshInterval }) ?? true {
             try await refreshKnown(below: firstNew, report: &report)
-            lastRefresh = .now
+            lastRefresh = clock.now
         }
         if report.newSubscriptions > 0 || report.changed > 0 {
             logger.info("subscription sync", metadata: [
@@ -112,7 +114,7 @@ public actor SubscriptionSync {
             } catch {
                 logger.warning("subscription sync failed; retrying", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: settings.syncPeriod)
+            try? await clock.sleep(for: settings.syncPeriod)
         }
     }
 
@@ -121,9 +123,9 @@ public actor SubscriptionSync {
     private func readNew(from firstNew: UInt32, report: inout SyncReport) async throws {
         var start = firstNew
         let total = report.nextID > start ? Int(report.nextID - start) : 0
-        var lastLog = ContinuousClock.now
+        var lastLog = clock.now
         while start < report.nextID {
-            if report.batches > 0 { try await Task.sleep(for: settings.sleepBetweenBatches) }
+            if report.batches > 0 { try await clock.sleep(for: settings.sleepBetweenBatches) }
             let wanted = start..<min(report.nextID, start &+ UInt32(clamping: batchSize.current))
             let subscriptions = try await readBatch(wanted, block: report.block, report: &report)
             let range = start..<(start + UInt32(subscriptions.count))
@@ -133,8 +135,8 @@ public actor SubscriptionSync {
             try await store.save(stored, progress: SyncProgress(nextID: range.upperBound, headBlock: report.block))
             report.newSubscriptions += stored.count
             start = range.upperBound
-            if ContinuousClock.now - lastLog >= settings.progressLogInterval {
-                lastLog = ContinuousClock.now
+            if lastLog.duration(to: clock.now) >= settings.progressLogInterval {
+                lastLog = clock.now
                 logger.info("subscription sync in progress", metadata: [
                     "read": "\(total - Int(report.nextID - start))", "of": "\(total)", "next_id": "\(start)",
                     "stored": "\(report.newSubscriptions)", "batch_size": "\(batchSize.current)",
@@ -222,5 +224,13 @@ public enum SyncError: Error, CustomStringConvertible {
         case .batchSizeMismatch(let range, let returned):
             "Reader returned \(returned) subscriptions for ids \(range.lowerBound)..<\(range.upperBound)"
         }
+    }
+}
+
+extension SubscriptionSync where C == ContinuousClock {
+    /// A sync on the continuous clock.
+    public init(source: any SubscriptionSource, store: ChainStore, settings: SyncSettings, lookup: ContainerSetLookup? = nil,
+                logger: Logger = Logger(label: "infernet.chain.sync")) {
+        self.init(source: source, store: store, settings: settings, lookup: lookup, clock: ContinuousClock(), logger: logger)
     }
 }
