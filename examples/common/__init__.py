@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from typing import Any
 # the process and client pieces (re-exported: examples import everything from examples.common)
 from .client import ClientError, NodeClient, http_json  # noqa: E402,F401
 from .processes import DEVNET_KEYS, ROOT, ExampleError, Process, descendants, wait_for  # noqa: E402,F401
-from devnet.client import Devnet  # noqa: E402
+from devnet.client import Devnet, free_port  # noqa: E402,F401
 
 CONTRACTS_SRC = ROOT / "contracts" / "src"
 
@@ -40,12 +39,6 @@ CONTRACTS_SRC = ROOT / "contracts" / "src"
 def tx_hash(receipt_or_log) -> str:
     """The 0x-prefixed transaction hash of a receipt or a log."""
     return "0x" + bytes(receipt_or_log["transactionHash"]).hex()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def argument_parser(description: str) -> argparse.ArgumentParser:
