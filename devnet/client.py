@@ -300,8 +300,9 @@ class Devnet:
     """`python -m devnet --port 0` as a child process in its own session: `start()` (or `with`)
     launches it and waits (bounded) for its `DEVNET READY` line; then `url`, `port`, `chain_id`,
     `backend`, `addresses`, `info` (the ready line's JSON) and `rpc` (an RPC client) are set.
-    stderr goes to `log_path` (default: a temporary file), `tail()` shows its end; `stop()` sends
-    SIGTERM and returns the exit status (0: stopped cleanly) and the rest of stdout."""
+    stderr goes to `log_path` (default: a temporary file, removed after a clean stop), `tail()`
+    shows its end; `stop()` sends SIGTERM and returns the exit status (0: stopped cleanly) and the
+    rest of stdout."""
 
     name = "devnet"
 
@@ -315,6 +316,7 @@ class Devnet:
         self.log_path = Path(log_path) if log_path else None
         self.env, self.timeout, self.rpc_timeout = env or {}, timeout, rpc_timeout
         self.proc: subprocess.Popen | None = None
+        self.own_log = False
         self.info: dict = {}
         self.started = 0.0
 
@@ -322,10 +324,11 @@ class Devnet:
         if self.log_path is None:
             fd, name = tempfile.mkstemp(prefix="devnet-", suffix=".log")
             os.close(fd)
-            self.log_path = Path(name)
+            self.log_path, self.own_log = Path(name), True
         self.log = open(self.log_path, "wb")
         path = os.path.dirname(self.python) + os.pathsep + os.environ.get("PATH", "")
-        env = {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT), **self.env}
+        pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "PATH": path, "PYTHONPATH": pythonpath, **self.env}
         self.started = time.monotonic()
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self.log,
                                      start_new_session=True)
@@ -391,6 +394,8 @@ class Devnet:
             self.rpc.close()
         if not self.log.closed:
             self.log.close()
+        if self.own_log and self.proc.returncode == 0:  # a temporary log is kept only after a failure
+            self.log_path.unlink(missing_ok=True)
         return self.proc.returncode, (out or b"").decode(errors="replace")
 
     def __enter__(self) -> "Devnet":
