@@ -331,18 +331,21 @@ def run_load(node: Node, node_js: str, load_js: Path, mode: str, clients: int, a
 
 # -- perf ------------------------------------------------------------------------------------------
 
-def perf_top(data: Path, lines: int) -> list[str]:
-    """The top symbols of a perf.data, self time, flat, demangled where swift-demangle is there."""
-    report = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "-g", "none",
-                             "--percent-limit", "0.3"], capture_output=True, text=True, timeout=300)
-    rows = [line for line in report.stdout.splitlines() if line.strip() and not line.startswith("#")]
+def perf_top(data: Path, lines: int) -> dict[str, list[str]]:
+    """A perf.data's self time, flat, threads merged: by shared object, and the top symbols
+    (demangled where swift-demangle is there)."""
+    def report(sort: str, limit: str) -> list[str]:
+        out = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "-g", "none",
+                              "--sort", sort, "--percent-limit", limit], capture_output=True, text=True, timeout=300)
+        return [line.rstrip() for line in out.stdout.splitlines() if line.strip() and not line.startswith("#")]
+    by_dso, rows = report("dso", "1"), report("dso,sym", "0.3")
     demangle = shutil.which("swift-demangle")
     if demangle and rows:
         done = subprocess.run([demangle, "--simplified"], input="\n".join(rows), capture_output=True, text=True,
                               timeout=60)
         if done.returncode == 0:
             rows = done.stdout.splitlines()
-    return rows[:lines]
+    return {"by_dso": by_dso[:12], "symbols": rows[:lines]}
 
 
 # -- figures ---------------------------------------------------------------------------------------
@@ -427,7 +430,10 @@ def print_report(report: dict) -> None:
         p = report["perf"]
         print(f"\nperf record -e cpu-clock -g of {p['process']} [{p['pid']}], node run at {p['clients']} clients "
               f"(extra run, not in the figures; {fmt(p['jobs_per_s'], 1)} jobs/s under perf); top symbols, self time:")
-        for line in p["top"]:
+        for line in p["top"]["symbols"]:
+            print("  " + line)
+        print("  by shared object:")
+        for line in p["top"]["by_dso"]:
             print("  " + line)
 
 
@@ -543,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
             pid = node_processes(node.proc.pid).get(args.perf)
             report["perf"] = {"process": args.perf, "pid": pid, "clients": clients,
                               "jobs_per_s": run["loadgen"]["jobs_per_s"], "data": str(data),
-                              "top": perf_top(data, args.perf_lines) if data.exists() else ["(perf wrote no data)"]}
+                              "top": perf_top(data, args.perf_lines) if data.exists()
+                              else {"symbols": ["(perf wrote no data)"], "by_dso": []}}
         print_report(report)
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2))
