@@ -299,15 +299,19 @@ def run_load(node: Node, node_js: str, load_js: Path, mode: str, clients: int, a
         if gen.poll() is None:
             gen.kill()
             gen.wait()
+        perf_err = ""
         if perf_proc is not None:
             try:
-                perf_proc.wait(timeout=args.duration + 60)
+                perf_err = perf_proc.communicate(timeout=args.duration + 60)[1]
             except subprocess.TimeoutExpired:
                 perf_proc.kill()
+                perf_err = "perf record did not stop in time"
     if gen.returncode != 0:
         raise BenchError(f"offchain-load.js exited {gen.returncode}: {err[-2000:]}")
     result = json.loads(out.strip().splitlines()[-1])
     window = t1 - t0
+    if abs(window - args.duration) > 0.05 * args.duration:
+        print(f"  warning: the /proc window was {window:.3f} s for a {args.duration} s run (machine busy?)", flush=True)
     cpu: dict[str, float] = {}
     for name in procs:
         if cpu0[name] is None or cpu1[name] is None:
@@ -326,6 +330,8 @@ def run_load(node: Node, node_js: str, load_js: Path, mode: str, clients: int, a
         "node_cpu_cores": sum(cpu[n] for n in node_names) / window,
         "memory_after": node_memory(node_processes(node.proc.pid)),
     }
+    if perf is not None:
+        run["perf_stderr"] = perf_err.strip()[-2000:]
     return run
 
 
@@ -518,8 +524,17 @@ def main(argv: list[str] | None = None) -> int:
         for role in ("supervisor", "gateway", "compute", "echo"):
             if role not in procs:
                 raise BenchError(f"no {role} process under the supervisor [{node.proc.pid}]: found {procs}")
+        if args.perf and args.perf not in procs:
+            raise BenchError(f"--perf {args.perf}: no such process; found {', '.join(sorted(procs))}")
         report["processes"] = procs
         report["idle_memory"] = node_memory(procs)
+        try:
+            with urllib.request.urlopen(node.echo_url + "/", timeout=10) as res:
+                up = b"service is up" in res.read()
+        except OSError:
+            up = False
+        if not up:
+            raise BenchError(f"the echo service does not answer at {node.echo_url} (did the node move its port?)")
         runs: list[dict] = []
         for mode in ("direct", "node"):
             for clients in args.client_counts:
@@ -550,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
             report["perf"] = {"process": args.perf, "pid": pid, "clients": clients,
                               "jobs_per_s": run["loadgen"]["jobs_per_s"], "data": str(data),
                               "top": perf_top(data, args.perf_lines) if data.exists()
-                              else {"symbols": ["(perf wrote no data)"], "by_dso": []}}
+                              else {"symbols": [f"(perf wrote no data: {run.get('perf_stderr', '')})"], "by_dso": []}}
         print_report(report)
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2))
