@@ -1,72 +1,23 @@
-/// Bus methods served by the chain worker.
-public enum ChainMethod {
-    /// `DelegatedSubscriptionMessage` -> `DelegatedSubscriptionAccepted`: a delegated subscription
-    /// whose signature the gateway has checked, to be delivered with `deliverComputeDelegatee`.
-    public static let delegatedSubscription = "chain.delegated_subscription"
-    /// `TransactionMessage` -> `TransactionOutcome`: send a transaction through the node's one
-    /// signer (the chain worker's transaction manager) and wait for it to be mined.
-    public static let transact = "chain.transact"
-    /// `{}` -> `ChainStatus`.
-    public static let status = "chain.status"
-}
-
-/// Bus methods served by the payment worker.
-public enum PaymentMethod {
-    /// `PaymentCheckRequest` -> `PaymentDecision`.
-    public static let check = "payment.check"
-    /// `DeliveryReceipt` -> `{}`: record what a mined delivery paid the node.
-    public static let record = "payment.record"
-}
-
-/// A subscription as it travels on the bus: addresses and hashes as 0x hex, the amount as a
-/// decimal string (uint256 does not fit JSON numbers).
-public struct SubscriptionMessage: Codable, Sendable, Equatable {
-    public var owner: String
-    public var activeAt: UInt32
-    public var period: UInt32
-    public var frequency: UInt32
-    public var redundancy: UInt16
-    /// The container-set hash (bytes32, 0x hex).
-    public var containerID: String
-    public var lazy: Bool
-    public var verifier: String
-    public var paymentAmount: String
-    public var paymentToken: String
-    public var wallet: String
-
-    public init(owner: String, activeAt: UInt32, period: UInt32, frequency: UInt32, redundancy: UInt16,
-                containerID: String, lazy: Bool, verifier: String, paymentAmount: String, paymentToken: String,
-                wallet: String) {
-        self.owner = owner
-        self.activeAt = activeAt
-        self.period = period
-        self.frequency = frequency
-        self.redundancy = redundancy
-        self.containerID = containerID
-        self.lazy = lazy
-        self.verifier = verifier
-        self.paymentAmount = paymentAmount
-        self.paymentToken = paymentToken
-        self.wallet = wallet
-    }
-}
+import BigInt
+import EVM
+import Foundation
 
 /// A delegated subscription accepted by the gateway (EIP-712 signature already checked against
-/// the consumer's `getSigner()`).
+/// the consumer's `getSigner()`), for `chain.delegated_subscription`.
 public struct DelegatedSubscriptionMessage: Codable, Sendable, Equatable {
-    public var subscription: SubscriptionMessage
+    public var subscription: Subscription
     public var nonce: UInt32
     public var expiry: UInt32
     public var v: UInt8
-    /// 32 bytes each, 0x hex.
-    public var r: String
-    public var s: String
+    /// 32 bytes each.
+    @WireBytes public var r: Data
+    @WireBytes public var s: Data
     /// The request's `data` object as JSON text: the first container's input.
     public var data: String
     /// The container chain the hash stands for.
     public var containers: [String]
 
-    public init(subscription: SubscriptionMessage, nonce: UInt32, expiry: UInt32, v: UInt8, r: String, s: String,
+    public init(subscription: Subscription, nonce: UInt32, expiry: UInt32, v: UInt8, r: Data, s: Data,
                 data: String, containers: [String]) {
         self.subscription = subscription
         self.nonce = nonce
@@ -85,18 +36,18 @@ public struct DelegatedSubscriptionAccepted: Codable, Sendable, Equatable {
     public init(key: String) { self.key = key }
 }
 
-/// A transaction for the node's signer.
+/// A transaction the payment worker asks the node's signer (the chain worker) to send first,
+/// e.g. the proof-collateral approval.
 public struct TransactionMessage: Codable, Sendable, Equatable {
-    /// 0x hex address.
-    public var to: String
-    /// Calldata, 0x hex.
-    public var data: String
-    /// Wei, decimal.
-    public var value: String
+    @WireAddress public var to: Address
+    /// Calldata.
+    @WireBytes public var data: Data
+    /// Wei.
+    @WireUInt256 public var value: BigUInt
     /// Why it is sent (kept with the attempt records, e.g. "approve proof collateral").
     public var purpose: String
 
-    public init(to: String, data: String, value: String = "0", purpose: String) {
+    public init(to: Address, data: Data, value: BigUInt = 0, purpose: String) {
         self.to = to
         self.data = data
         self.value = value
@@ -104,28 +55,15 @@ public struct TransactionMessage: Codable, Sendable, Equatable {
     }
 }
 
-public struct TransactionOutcome: Codable, Sendable, Equatable {
-    public var transactionHash: String
-    public var blockNumber: UInt64
-    /// Whether the transaction succeeded (receipt status 1).
-    public var succeeded: Bool
-
-    public init(transactionHash: String, blockNumber: UInt64, succeeded: Bool) {
-        self.transactionHash = transactionHash
-        self.blockNumber = blockNumber
-        self.succeeded = succeeded
-    }
-}
-
 /// Whether the node may run a subscription, asked before any compute is spent on it.
 public struct PaymentCheckRequest: Codable, Sendable, Equatable {
     /// 0 for a delegated subscription not created on chain yet.
     public var subscriptionID: UInt32
-    public var subscription: SubscriptionMessage
+    public var subscription: Subscription
     /// The container chain the subscription's hash stands for.
     public var containers: [String]
 
-    public init(subscriptionID: UInt32, subscription: SubscriptionMessage, containers: [String]) {
+    public init(subscriptionID: UInt32, subscription: Subscription, containers: [String]) {
         self.subscriptionID = subscriptionID
         self.subscription = subscription
         self.containers = containers
@@ -152,12 +90,14 @@ public struct PaymentDecision: Codable, Sendable, Equatable {
 public struct DeliveryReceipt: Codable, Sendable, Equatable {
     public var subscriptionID: UInt32
     public var interval: UInt32
+    /// The delivery transaction's hash, 0x hex (the payment worker checks it is 32 bytes and
+    /// reads the receipt; it also keys the ledger rows and the request id `receipt-<hash>`).
     public var transactionHash: String
     public var containers: [String]
-    public var paymentToken: String
+    @WireAddress public var paymentToken: Address
 
     public init(subscriptionID: UInt32, interval: UInt32, transactionHash: String, containers: [String],
-                paymentToken: String) {
+                paymentToken: Address) {
         self.subscriptionID = subscriptionID
         self.interval = interval
         self.transactionHash = transactionHash
@@ -166,10 +106,47 @@ public struct DeliveryReceipt: Codable, Sendable, Equatable {
     }
 }
 
+/// The reply body of `payment.record`.
+public struct PaymentRecordResult: Codable, Equatable, Sendable {
+    /// New ledger rows (0 for a receipt recorded before, a failed delivery or a free one).
+    public var recorded: Int
+    public init(recorded: Int) { self.recorded = recorded }
+}
+
+/// Earned per subscription and token.
+public struct SubscriptionEarnings: Codable, Equatable, Sendable {
+    public var subscriptionID: UInt32
+    /// Token (0x hex, lower case).
+    public var token: String
+    /// Wei, decimal.
+    public var total: String
+    /// How many payments (Transfer logs) make up the total.
+    public var payments: Int
+
+    public init(subscriptionID: UInt32, token: String, total: String, payments: Int) {
+        self.subscriptionID = subscriptionID
+        self.token = token
+        self.total = total
+        self.payments = payments
+    }
+}
+
+/// The reply body of `payment.earnings`.
+public struct EarningsSummary: Codable, Equatable, Sendable {
+    /// Token (0x hex, lower case) -> wei, decimal.
+    public var byToken: [String: String]
+    public var bySubscription: [SubscriptionEarnings]
+
+    public init(byToken: [String: String], bySubscription: [SubscriptionEarnings]) {
+        self.byToken = byToken
+        self.bySubscription = bySubscription
+    }
+}
+
 /// What the chain worker reports about itself (`chain.status`, shown by `/info` and `/metrics`).
 public struct ChainStatus: Codable, Sendable, Equatable {
-    /// The node's EOA (0x hex), "" without a key.
-    public var address: String
+    /// The node's EOA; nil without a key.
+    public var address: Address?
     public var headBlock: UInt64
     public var subscriptions: Int
     /// The sync's next subscription id to read (everything below has been read).
@@ -179,7 +156,7 @@ public struct ChainStatus: Codable, Sendable, Equatable {
     /// Delivery records by status (pending, computing, sent, delivered, failed, skipped).
     public var deliveries: [String: Int]
 
-    public init(address: String, headBlock: UInt64, subscriptions: Int, syncNextID: UInt32 = 0, pendingDeliveries: Int,
+    public init(address: Address?, headBlock: UInt64, subscriptions: Int, syncNextID: UInt32 = 0, pendingDeliveries: Int,
                 deliveries: [String: Int] = [:]) {
         self.address = address
         self.headBlock = headBlock
