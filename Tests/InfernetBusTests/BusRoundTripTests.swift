@@ -108,7 +108,7 @@ final class BusRoundTripTests: XCTestCase {
             do {
                 _ = try await client.call(TestMethods.fail, Echo(text: code.rawValue), timeout: .seconds(5))
                 XCTFail("\(code) must fail")
-            } catch let error as BusError {
+            } catch {
                 XCTAssertEqual(error, .failed(BusFailure(code, "failed as asked: \(code.rawValue)")))
             }
         }
@@ -117,14 +117,14 @@ final class BusRoundTripTests: XCTestCase {
             _ = try await client.send(BusRequest(id: "bad", service: .compute, method: TestMethods.echo.name, body: "]["),
                                       timeout: .seconds(5))
             XCTFail("a body that is not JSON must be refused")
-        } catch let error as BusError {
+        } catch {
             XCTAssertEqual(error.failure?.code, .badRequest)
             XCTAssertEqual(error.failure?.message, "malformed test.echo body: expected a Echo JSON object (not valid JSON)")
         }
         do {
             _ = try await client.call(BusMethod<Echo, Echo>(.compute, "test.nope"), Echo(text: ""), timeout: .seconds(5))
             XCTFail("an unknown method must be refused")
-        } catch let error as BusError {
+        } catch {
             XCTAssertEqual(error.failure?.code, .unknownMethod)
         }
     }
@@ -142,7 +142,7 @@ final class BusRoundTripTests: XCTestCase {
         do {
             _ = try await client.call(wrong, Echo(text: "x"), timeout: .seconds(5))
             XCTFail("expected a bad response")
-        } catch let error as BusError {
+        } catch {
             XCTAssertEqual(error, .badResponse(method: "test.echo", reason: "missing field 'number'"))
         }
     }
@@ -232,7 +232,7 @@ final class BusRoundTripTests: XCTestCase {
         do {
             _ = try await client.call(TestMethods.echo, Echo(text: ""), id: "t", timeout: .milliseconds(300))
             XCTFail("expected a timeout")
-        } catch let error as BusError {
+        } catch {
             XCTAssertEqual(error, .timedOut(id: "t", after: .milliseconds(300)))
         }
     }

@@ -129,11 +129,3 @@ extension Duration {
     /// The duration in (fractional) seconds.
     public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
-
-/// Seconds on a monotonic clock. The bus itself uses `ContinuousClock`; this stays for the
-/// supervisor's restart bookkeeping (its own issue).
-public func monotonicSeconds() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-}
