@@ -10,8 +10,10 @@ struct Echo: Codable, Sendable, Equatable {
 }
 
 enum TestMethods {
-    /// Answers `echo:<text>`; streamed, it first writes the chunks a, b, c.
+    /// Answers `echo:<text>`.
     static let echo = BusMethod<Echo, Echo>(.compute, "test.echo")
+    /// Writes the chunks a, b, c, then answers `echo:<text>`.
+    static let chunks = BusMethod<Echo, Echo>(.compute, "test.chunks")
     /// Never answers (for timeouts).
     static let silent = BusMethod<Echo, Echo>(.compute, "test.silent")
     /// Fails with the code named by the request's text.
@@ -48,7 +50,8 @@ final class BusRoundTripTests: XCTestCase {
 
     static var echoRouter: BusRouter {
         var router = BusRouter(service: .compute)
-        router.on(TestMethods.echo, streaming: { request, chunks in
+        router.on(TestMethods.echo) { request in Echo(text: "echo:" + request.text) }
+        router.on(TestMethods.chunks, streaming: { request, chunks in
             for piece in ["a", "b", "c"] { chunks.write(piece) }
             return Echo(text: "echo:" + request.text)
         })
@@ -86,7 +89,7 @@ final class BusRoundTripTests: XCTestCase {
 
         var chunks: [String] = []
         var final: Echo?
-        for try await event in client.stream(TestMethods.echo, Echo(text: "s"), containers: ["a"], timeout: .seconds(5)) {
+        for try await event in client.stream(TestMethods.chunks, Echo(text: "s"), containers: ["a"], timeout: .seconds(5)) {
             switch event {
             case .chunk(let text): chunks.append(text)
             case .response(let response): final = response
