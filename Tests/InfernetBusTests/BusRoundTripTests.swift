@@ -260,4 +260,23 @@ final class BusRoundTripTests: XCTestCase {
         let response = try await pending.value
         XCTAssertEqual(response.text, "echo:early")
     }
+
+    /// The broker as a `Service`: it serves once `run()` starts it, and `run()` returns (the
+    /// broker stopped) when its task is cancelled.
+    func testBrokerRunsAsAServiceUntilCancelled() async throws {
+        let broker = Broker(options: .init(endpoint: endpoint, heartbeatInterval: .milliseconds(50)), logger: logger)
+        let running = Task { try await broker.run() }
+        let client = try peer("client", service: .gateway)
+        defer { client.stop() }
+        let stats = try await client.call(BrokerStatistics.method, BusEmpty(), timeout: .seconds(5))
+        XCTAssertEqual(stats.peersByService["gateway"], 1)
+        running.cancel()
+        try await running.value
+        do {
+            _ = try await client.call(BrokerStatistics.method, BusEmpty(), timeout: .milliseconds(300))
+            XCTFail("a stopped broker must not answer")
+        } catch {
+            guard case .timedOut = error else { return XCTFail("expected a timeout, got \(error)") }
+        }
+    }
 }
