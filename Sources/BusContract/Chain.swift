@@ -166,3 +166,30 @@ public struct ChainStatus: Codable, Sendable, Equatable {
         self.deliveries = deliveries
     }
 }
+
+extension ChainStatus {
+    enum CodingKeys: String, CodingKey {
+        case address, headBlock, subscriptions, syncNextID, pendingDeliveries, deliveries
+    }
+
+    /// The address follows the bus rule (any case in, checksummed out, absent without a key).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        address = c.contains(.address) ? try c.decodeAddress(forKey: .address) : nil
+        headBlock = try c.decode(UInt64.self, forKey: .headBlock)
+        subscriptions = try c.decode(Int.self, forKey: .subscriptions)
+        syncNextID = try c.decode(UInt32.self, forKey: .syncNextID)
+        pendingDeliveries = try c.decode(Int.self, forKey: .pendingDeliveries)
+        deliveries = try c.decode([String: Int].self, forKey: .deliveries)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(address?.checksummed, forKey: .address)
+        try c.encode(headBlock, forKey: .headBlock)
+        try c.encode(subscriptions, forKey: .subscriptions)
+        try c.encode(syncNextID, forKey: .syncNextID)
+        try c.encode(pendingDeliveries, forKey: .pendingDeliveries)
+        try c.encode(deliveries, forKey: .deliveries)
+    }
+}

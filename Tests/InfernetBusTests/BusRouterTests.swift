@@ -122,4 +122,15 @@ final class BusRouterTests: XCTestCase {
             XCTAssertEqual(BusBody.describe(error), "field 'value' is invalid: '\(BigUInt(2).power(256))' is not a decimal uint256")
         }
     }
+
+    func testChainStatusAddressIsOptionalAndAnyCase() throws {
+        let status = ChainStatus(address: Self.owner, headBlock: 5, subscriptions: 1, pendingDeliveries: 0)
+        let text = BusBody.encode(status)
+        XCTAssertTrue(text.contains(Self.owner.checksummed), text)
+        XCTAssertEqual(try BusBody.decode(ChainStatus.self, from: text.replacingOccurrences(of: Self.owner.checksummed, with: Self.owner.hex)),
+                       status)
+        let keyless = BusBody.encode(ChainStatus(address: nil, headBlock: 0, subscriptions: 0, pendingDeliveries: 0))
+        XCTAssertFalse(keyless.contains("address"), keyless)
+        XCTAssertNil(try BusBody.decode(ChainStatus.self, from: keyless).address)
+    }
 }
