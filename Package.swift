@@ -51,6 +51,12 @@ let package = Package(
         .target(name: "InfernetBus", dependencies: [
             "CZeroMQ", "InfernetCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Every bus method and its message types, defined once (issue 13).
+        .target(name: "BusContract", dependencies: [
+            "InfernetBus", "InfernetCore", "EVM",
+            .product(name: "BigInt", package: "BigInt"),
         ]),
         .target(name: "EVM", dependencies: [
             "CSecp256k1", "InfernetCore",
@@ -79,7 +85,7 @@ let package = Package(
 
         // One folder per process: a library holding the logic (Kit) and a thin executable (Main).
         .target(name: "Supervisor", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "ComputeWorker",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit", "ComputeWorker",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -89,7 +95,7 @@ let package = Package(
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "ServiceKit",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit", "EVM", "ServiceKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -103,7 +109,7 @@ let package = Package(
         ], path: "Sources/Gateway/Main"),
 
         .target(name: "ComputeWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,7 +122,7 @@ let package = Package(
         ], path: "Sources/ComputeWorker/Main"),
 
         .target(name: "ChainWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit", "EVM",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/ChainWorker/Kit"),
@@ -125,7 +131,7 @@ let package = Package(
         ], path: "Sources/ChainWorker/Main"),
 
         .target(name: "PaymentWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit", "EVM",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/PaymentWorker/Kit"),
@@ -176,12 +182,14 @@ let package = Package(
         ], path: "Sources/EVMBench"),
 
         .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
+        .testTarget(name: "InfernetBusTests", dependencies: [
+            "InfernetBus", "BusContract", "EVM", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Fixtures shared by test targets (the project's Python, the devnet process).
         .target(name: "TestSupport", dependencies: ["EVM"], path: "Tests/Support"),
         .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetCore", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "InfernetCore", "InfernetBus", "EVM", "TestSupport",
+            "Gateway", "InfernetCore", "InfernetBus", "BusContract", "EVM", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -189,7 +197,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ChainWorkerTests", dependencies: [
-            "ChainWorker", "EVM", "InfernetCore", "TestSupport",
+            "ChainWorker", "BusContract", "EVM", "InfernetCore", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ServiceKitTests", dependencies: [
@@ -206,11 +214,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PaymentWorkerTests", dependencies: [
-            "PaymentWorker", "EVM", "InfernetCore", "InfernetBus", "TestSupport",
+            "PaymentWorker", "BusContract", "EVM", "InfernetCore", "InfernetBus", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "NodeTests", dependencies: [
-            "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM",
+            "InfernetCore", "InfernetBus", "BusContract", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM",
             "PaymentWorker", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

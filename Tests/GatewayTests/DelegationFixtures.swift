@@ -1,4 +1,5 @@
 import EVM
+import BusContract
 import Foundation
 import Gateway
 import InfernetCore
