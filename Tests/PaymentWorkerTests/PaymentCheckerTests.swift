@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import InfernetCore
 @testable import PaymentWorker
 import XCTest

@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import InfernetCore
 
 /// The checks a job must pass before it is accepted, with the reference node's messages but

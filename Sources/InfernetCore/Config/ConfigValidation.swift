@@ -1,3 +1,4 @@
+import EVM
 import Foundation
 
 /// Checks on config values that every process must agree on, applied once at load: a worker

@@ -1,5 +1,6 @@
 import BigInt
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import Logging
