@@ -29,7 +29,7 @@ public struct WorkerProcess<Handler: BusRequestHandler> {
             options: .init(
                 endpoint: options.endpoint(for: config), identity: options.identity,
                 announcement: PeerAnnouncement(service: service, pid: getpid()),
-                heartbeatInterval: config.node.heartbeatInterval),
+                heartbeatInterval: config.node.heartbeatInterval.inSeconds),
             logger: logger)
         let group = ServiceGroup(
             services: [BusWorkerService(peer: peer, handler: makeHandler(config, logger, peer), logger: logger)],

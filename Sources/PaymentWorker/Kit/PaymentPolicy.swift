@@ -35,12 +35,12 @@ public enum PolicyVerdict: Equatable, Sendable {
 /// container, `payment_address` for paying subscriptions, accepted tokens and minimum bids.
 /// Pure, so every rule is unit-testable without a chain.
 public struct PaymentPolicy: Sendable {
-    /// The node's Wallet as configured ("" = none).
-    public let paymentAddress: String
+    /// The node's Wallet as configured (nil = none).
+    public let paymentAddress: Address?
     /// Containers by id.
     public let containers: [String: ContainerConfig]
 
-    public init(paymentAddress: String, containers: [ContainerConfig]) {
+    public init(paymentAddress: Address?, containers: [ContainerConfig]) {
         self.paymentAddress = paymentAddress
         self.containers = Dictionary(containers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -75,10 +75,7 @@ public struct PaymentPolicy: Sendable {
         }
         if amount == 0 { return .free }
 
-        guard !paymentAddress.isEmpty else { return .rejected("payment_address not configured") }
-        guard let nodeWallet = try? Address(hex: paymentAddress, checksum: false) else {
-            return .rejected("payment_address '\(paymentAddress)' is not an address")
-        }
+        guard let nodeWallet = paymentAddress else { return .rejected("payment_address not configured") }
         guard let token = try? Address(hex: sub.paymentToken, checksum: false) else {
             return .rejected("payment token '\(sub.paymentToken)' is not an address")
         }
