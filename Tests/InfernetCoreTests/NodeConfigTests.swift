@@ -37,7 +37,7 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(config.chain.snapshotSync.startingSubID, 210000)
         XCTAssertEqual(config.server.rateLimit.numRequests, 100)
         XCTAssertEqual(config.containers.first?.port, 3000)
-        XCTAssertEqual(config.containers.first?.acceptedPayments["0x0000000000000000000000000000000000000000"], "1000000000000000000")
+        XCTAssertEqual(config.containers.first?.acceptedPayments[.zero], BigUInt("1000000000000000000"))
         XCTAssertTrue(config.warnings.contains { $0.contains("redis") })
         XCTAssertTrue(config.warnings.contains { $0.contains("'log_path'") }, "\(config.warnings)")
     }
@@ -97,6 +97,7 @@ final class NodeConfigTests: XCTestCase {
     /// Each typed value is parsed once at load; a wrong one is refused naming its key.
     func testTypedValuesNameTheirKeyWhenWrong() {
         let key = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+        let zero = Address.zero.hex
         let cases: [(json: String, key: String, says: String)] = [
             (#"{"chain": {"registry_address": "0x12"}}"#, "chain.registry_address", "is not an address"),
             (#"{"chain": {"registry_address": "0x663f3ad617193148711d28f5334eE4Ed07016602"}}"#, "chain.registry_address", "EIP-55"),
@@ -114,6 +115,12 @@ final class NodeConfigTests: XCTestCase {
             (#"{"node": {"stream_timeout": 1e300}}"#, "node.stream_timeout", "a number of seconds"),
             (#"{"server": {"rate_limit": {"period": 0}}}"#, "server.rate_limit.period", "at least"),
             (#"{"startup_wait": [1]}"#, "startup_wait", "a number of seconds"),
+            (#"{"containers": [{"id": "a", "url": "http://x", "accepted_payments": {"0x12": "1"}}]}"#,
+             "containers[0].accepted_payments.0x12", "is not an address"),
+            (#"{"containers": [{"id": "a", "url": "http://x", "accepted_payments": {"\#(zero)": "1e18"}}]}"#,
+             "containers[0].accepted_payments.\(zero)", "amount in wei"),
+            (#"{"containers": [{"id": "a", "url": "http://x", "allowed_delegate_addresses": ["bob"]}]}"#,
+             "containers[0].allowed_delegate_addresses[0]", "is not an address"),
         ]
         for (json, expectedKey, says) in cases {
             XCTAssertThrowsError(try NodeConfig.parse(Array(json.utf8)), json) { error in
@@ -135,6 +142,15 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(config.chain.snapshotSync.syncPeriod, .seconds(30))
         XCTAssertEqual(config.server.rateLimit.period, .seconds(100))
         XCTAssertEqual(config.startupWait, .seconds(1))
+
+        let owner = "0x60985ee8192B322c3CAbA97A9A9f7298bdc4335C"
+        let container = try NodeConfig.parse(Array(#"""
+            {"containers": [{"id": "a", "url": "http://x", "allowed_addresses": ["\#(owner.lowercased())"],
+             "allowed_delegate_addresses": ["\#(owner)"], "accepted_payments": {"\#(owner.uppercased().replacingOccurrences(of: "0X", with: "0x"))": 25}}]}
+            """#.utf8)).containers[0]
+        XCTAssertEqual(container.allowedAddresses, [try Address(hex: owner)])
+        XCTAssertEqual(container.allowedDelegateAddresses, [try Address(hex: owner)])
+        XCTAssertEqual(container.acceptedPayments, [try Address(hex: owner): BigUInt(25)])
 
         let node = try NodeConfig.parse(Array(#"{"node": {"heartbeat_interval": 0.05, "shutdown_grace": 2.5, "stream_timeout": 90}}"#.utf8))
         XCTAssertEqual(node.node.heartbeatInterval, .milliseconds(50))

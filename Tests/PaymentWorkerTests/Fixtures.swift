@@ -17,7 +17,7 @@ enum Fixture {
         Address(Data(repeating: byte, count: 20)) ?? .zero
     }
 
-    static func container(_ id: String, accepts payments: [String: String] = [:], allowed: [String] = []) -> ContainerConfig {
+    static func container(_ id: String, accepts payments: [Address: BigUInt] = [:], allowed: [Address] = []) -> ContainerConfig {
         var container = ContainerConfig(id: id)
         container.acceptedPayments = payments
         container.allowedAddresses = allowed

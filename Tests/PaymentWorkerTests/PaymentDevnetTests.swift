@@ -25,7 +25,7 @@ final class PaymentDevnetTests: DevnetTestCase {
         config.chain.wallet.privateKey = SecretKey(key)
         config.chain.wallet.paymentAddress = paymentAddress
         var container = ContainerConfig(id: "a")
-        container.acceptedPayments = [try XCTUnwrap(devnet.addresses["token"]).hex: "10"]
+        container.acceptedPayments = [try XCTUnwrap(devnet.addresses["token"]): 10]
         config.containers = [container]
         config.node.dataDirectory = dataDirectory
         return config

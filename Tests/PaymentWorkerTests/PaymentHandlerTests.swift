@@ -27,7 +27,7 @@ final class PaymentHandlerTests: XCTestCase {
 
     private func handler() throws -> PaymentRequestHandler {
         let policy = PaymentPolicy(paymentAddress: Fixture.nodeWallet,
-                                   containers: [Fixture.container("a", accepts: [Fixture.token.hex: "10"])])
+                                   containers: [Fixture.container("a", accepts: [Fixture.token: 10])])
         let ledger = try PaymentLedger(path: PaymentLedger.path(dataDirectory: directory.path))
         return PaymentRequestHandler(checker: PaymentChecker(policy: policy, chain: chain, nodeAddress: node),
                                      recorder: .success(DeliveryRecorder(chain: chain, ledger: ledger, nodeWallet: Fixture.nodeWallet)))

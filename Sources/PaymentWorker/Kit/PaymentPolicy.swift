@@ -66,7 +66,7 @@ public struct PaymentPolicy: Sendable {
         }
         let owner = sub.owner.lowercased()
         for container in chain where !container.allowedAddresses.isEmpty {
-            guard container.allowedAddresses.contains(where: { $0.lowercased() == owner }) else {
+            guard container.allowedAddresses.contains(where: { $0.hex == owner }) else {
                 return .rejected("subscription owner \(sub.owner) is not in container '\(container.id)' allowed_addresses")
             }
         }
@@ -90,7 +90,7 @@ public struct PaymentPolicy: Sendable {
 
         var minimum = BigUInt(0)
         for container in chain where !container.acceptedPayments.isEmpty {
-            guard let entry = Self.minimum(for: token, in: container.acceptedPayments) else {
+            guard let entry = container.acceptedPayments[token] else {
                 return .rejected("container '\(container.id)' does not accept payment token \(token.hex)")
             }
             minimum += entry
@@ -107,15 +107,5 @@ public struct PaymentPolicy: Sendable {
     static func decimal(_ text: String) -> BigUInt? {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return BigUInt(text, radix: 10)
-    }
-
-    /// The container's minimum for `token`, matching addresses case-insensitively (and with or
-    /// without 0x); nil when the token is not listed. Amounts are digits (checked at config load).
-    static func minimum(for token: Address, in accepted: [String: String]) -> BigUInt? {
-        for (key, value) in accepted {
-            guard let listed = try? Address(hex: key, checksum: false), listed == token else { continue }
-            return decimal(value) ?? 0
-        }
-        return nil
     }
 }
