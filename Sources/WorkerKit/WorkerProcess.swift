@@ -29,7 +29,7 @@ public struct WorkerProcess {
             options: .init(
                 endpoint: options.endpoint(for: config), identity: options.identity,
                 announcement: PeerAnnouncement(service: service, pid: getpid()),
-                heartbeatInterval: .seconds(config.node.heartbeatInterval)),
+                heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         let group = ServiceGroup(
             services: [BusWorkerService(peer: peer, router: makeRouter(config, logger, peer), logger: logger)],

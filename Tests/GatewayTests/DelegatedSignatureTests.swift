@@ -1,5 +1,6 @@
 import BusContract
 import EVM
+import InfernetSDK
 import Foundation
 import Gateway
 import InfernetCore

@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import BusContract
 import Foundation
 import Gateway

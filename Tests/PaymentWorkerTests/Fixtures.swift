@@ -1,5 +1,6 @@
 import BusContract
 import EVM
+import InfernetSDK
 import BigInt
 import Foundation
 import InfernetCore
@@ -18,7 +19,7 @@ enum Fixture {
         Address(Data(repeating: byte, count: 20)) ?? .zero
     }
 
-    static func container(_ id: String, accepts payments: [String: String] = [:], allowed: [String] = []) -> ContainerConfig {
+    static func container(_ id: String, accepts payments: [Address: BigUInt] = [:], allowed: [Address] = []) -> ContainerConfig {
         var container = ContainerConfig(id: id)
         container.acceptedPayments = payments
         container.allowedAddresses = allowed

@@ -1,5 +1,6 @@
 import BusContract
 import EVM
+import InfernetSDK
 import InfernetCore
 @testable import PaymentWorker
 import XCTest
@@ -18,7 +19,7 @@ final class PaymentCheckerTests: XCTestCase {
     }
 
     private func checker(nodeAddress: Address? = nil) -> PaymentChecker {
-        PaymentChecker(policy: PaymentPolicy(paymentAddress: Fixture.nodeWallet.hex, containers: [Fixture.container("a")]),
+        PaymentChecker(policy: PaymentPolicy(paymentAddress: Fixture.nodeWallet, containers: [Fixture.container("a")]),
                        chain: chain, nodeAddress: nodeAddress ?? node)
     }
 
@@ -29,7 +30,7 @@ final class PaymentCheckerTests: XCTestCase {
 
     func testStaticRefusalSkipsTheChain() async throws {
         chain.failure = FakeRPCFailure()
-        let decision = try await PaymentChecker(policy: PaymentPolicy(paymentAddress: "", containers: [Fixture.container("a")]),
+        let decision = try await PaymentChecker(policy: PaymentPolicy(paymentAddress: nil, containers: [Fixture.container("a")]),
                                                 chain: chain, nodeAddress: node).check(Fixture.request(amount: 1))
         XCTAssertEqual(decision, PaymentDecision(accepted: false, reason: "payment_address not configured"))
     }
@@ -42,7 +43,7 @@ final class PaymentCheckerTests: XCTestCase {
 
         let fresh = FakePaymentChain()
         fresh.addWallet(Fixture.consumerWallet)
-        let nodeRefused = try await PaymentChecker(policy: PaymentPolicy(paymentAddress: Fixture.nodeWallet.hex,
+        let nodeRefused = try await PaymentChecker(policy: PaymentPolicy(paymentAddress: Fixture.nodeWallet,
                                                                          containers: [Fixture.container("a")]),
                                                    chain: fresh, nodeAddress: node).check(Fixture.request(amount: 1))
         XCTAssertTrue(nodeRefused.reason?.hasPrefix("payment_address \(Fixture.nodeWallet.checksummed) is not a Wallet") ?? false,
@@ -95,7 +96,7 @@ final class PaymentCheckerTests: XCTestCase {
         XCTAssertTrue(short.reason?.hasPrefix("insufficient collateral") ?? false, "\(short)")
 
         chain.setBalance(Fixture.nodeWallet, token: Fixture.token, 50)
-        let keyless = try await PaymentChecker(policy: PaymentPolicy(paymentAddress: Fixture.nodeWallet.hex,
+        let keyless = try await PaymentChecker(policy: PaymentPolicy(paymentAddress: Fixture.nodeWallet,
                                                                      containers: [Fixture.container("a")]),
                                                chain: chain, nodeAddress: nil)
             .check(Fixture.request(amount: 50, verifier: Fixture.verifier))

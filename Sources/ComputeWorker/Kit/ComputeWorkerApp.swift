@@ -34,16 +34,16 @@ public struct ComputeWorkerApp {
             options: .init(
                 endpoint: options.endpoint(for: config), identity: options.identity,
                 announcement: PeerAnnouncement(service: .compute, containers: served.map(\.id), pid: getpid(), capacity: capacity),
-                heartbeatInterval: .seconds(config.node.heartbeatInterval)),
+                heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         logger.info("compute worker ready", metadata: ["containers": "\(served.map(\.id).joined(separator: ","))"])
-        let handler = ComputeHandler(containers: served, http: http, streamTimeout: config.node.streamTimeout,
+        let handler = ComputeHandler(containers: served, http: http, streamTimeout: config.node.streamTimeout.inSeconds,
                                      limits: config.node.limits, logger: logger)
         let group = ServiceGroup(
             services: [BusWorkerService(peer: peer, router: handler.router, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
-        if manageContainers { await manager.stop(grace: config.node.shutdownGrace) }
+        if manageContainers { await manager.stop(grace: config.node.shutdownGrace.inSeconds) }
         try await http.shutdown()
     }
 

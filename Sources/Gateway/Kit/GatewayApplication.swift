@@ -61,8 +61,8 @@ public struct Gateway: Sendable {
         self.nodeAddress = options.nodeAddress.isEmpty ? Self.nodeAddress(config: config) : options.nodeAddress
         self.logger = logger
         var dispatcherOptions = options.dispatcher
-        dispatcherOptions.streamTimeout = config.node.streamTimeout
-        dispatcherOptions.grace = min(dispatcherOptions.grace, config.node.shutdownGrace)
+        dispatcherOptions.streamTimeout = config.node.streamTimeout.inSeconds
+        dispatcherOptions.grace = min(dispatcherOptions.grace, config.node.shutdownGrace.inSeconds)
         self.dispatcher = JobDispatcher(bus: bus, store: store, config: config, metrics: metrics,
                                         options: dispatcherOptions, logger: logger)
     }
@@ -74,7 +74,7 @@ public struct Gateway: Sendable {
         router.add(middleware: ErrorBodyMiddleware(bodyLimit: bodyLimit))
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RateLimitMiddleware(
-            limiter: RateLimiter(limit: config.server.rateLimit.numRequests, period: config.server.rateLimit.period),
+            limiter: RateLimiter(limit: config.server.rateLimit.numRequests, period: config.server.rateLimit.period.inSeconds),
             metrics: metrics))
         let intake = JobIntake(guardian: Guardian(config: config), store: store, dispatcher: dispatcher,
                                delegated: delegated, metrics: metrics, logger: logger, bodyLimit: bodyLimit)
@@ -121,7 +121,7 @@ extension Gateway {
             options: BusPeer.Options(
                 endpoint: busEndpoint, identity: identity,
                 announcement: PeerAnnouncement(service: .gateway, pid: getpid()),
-                heartbeatInterval: .seconds(config.node.heartbeatInterval)),
+                heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         let gateway = Gateway(config: config, store: store, bus: BusComputeClient(peer: peer), signatures: signatures,
                               delegated: BusDelegatedSubscriptions(peer: peer), logger: logger)
@@ -142,9 +142,7 @@ extension Gateway {
     /// The node's EOA (checksummed) when the chain is enabled and a key is configured, else "".
     /// Only the address leaves this function; the key is never logged.
     public static func nodeAddress(config: NodeConfig) -> String {
-        guard config.chain.enabled, !config.chain.wallet.privateKey.isEmpty,
-              let key = try? PrivateKey(hex: config.chain.wallet.privateKey.value)
-        else { return "" }
+        guard config.chain.enabled, let key = config.chain.wallet.privateKey else { return "" }
         return key.address.checksummed
     }
 }

@@ -1,5 +1,6 @@
 import BusContract
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 
@@ -35,12 +36,12 @@ public enum PolicyVerdict: Equatable, Sendable {
 /// container, `payment_address` for paying subscriptions, accepted tokens and minimum bids.
 /// Pure, so every rule is unit-testable without a chain.
 public struct PaymentPolicy: Sendable {
-    /// The node's Wallet as configured ("" = none).
-    public let paymentAddress: String
+    /// The node's Wallet as configured (nil = none).
+    public let paymentAddress: Address?
     /// Containers by id.
     public let containers: [String: ContainerConfig]
 
-    public init(paymentAddress: String, containers: [ContainerConfig]) {
+    public init(paymentAddress: Address?, containers: [ContainerConfig]) {
         self.paymentAddress = paymentAddress
         self.containers = Dictionary(containers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -66,7 +67,7 @@ public struct PaymentPolicy: Sendable {
                              + "containerId \(sub.containerID.hexString)")
         }
         for container in chain where !container.allowedAddresses.isEmpty {
-            guard container.allowedAddresses.contains(where: { (try? Address(hex: $0, checksum: false)) == sub.owner }) else {
+            guard container.allowedAddresses.contains(sub.owner) else {
                 return .rejected("subscription owner \(sub.owner) is not in container '\(container.id)' allowed_addresses")
             }
         }
@@ -75,15 +76,12 @@ public struct PaymentPolicy: Sendable {
         let amount = sub.paymentAmount
         if amount == 0 { return .free }
 
-        guard !paymentAddress.isEmpty else { return .rejected("payment_address not configured") }
-        guard let nodeWallet = try? Address(hex: paymentAddress, checksum: false) else {
-            return .rejected("payment_address '\(paymentAddress)' is not an address")
-        }
+        guard let nodeWallet = paymentAddress else { return .rejected("payment_address not configured") }
         let token = sub.paymentToken
 
         var minimum = BigUInt(0)
         for container in chain where !container.acceptedPayments.isEmpty {
-            guard let entry = Self.minimum(for: token, in: container.acceptedPayments) else {
+            guard let entry = container.acceptedPayments[token] else {
                 return .rejected("container '\(container.id)' does not accept payment token \(token.hex)")
             }
             minimum += entry
@@ -100,15 +98,5 @@ public struct PaymentPolicy: Sendable {
     static func decimal(_ text: String) -> BigUInt? {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return BigUInt(text, radix: 10)
-    }
-
-    /// The container's minimum for `token`, matching addresses case-insensitively (and with or
-    /// without 0x); nil when the token is not listed. Amounts are digits (checked at config load).
-    static func minimum(for token: Address, in accepted: [String: String]) -> BigUInt? {
-        for (key, value) in accepted {
-            guard let listed = try? Address(hex: key, checksum: false), listed == token else { continue }
-            return decimal(value) ?? 0
-        }
-        return nil
     }
 }

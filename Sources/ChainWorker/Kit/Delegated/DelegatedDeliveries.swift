@@ -1,6 +1,7 @@
 import BusContract
 import BigInt
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import Logging
