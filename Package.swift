@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "infernet-tgi", targets: ["infernet-tgi"]),
         .executable(name: "infernet-hf", targets: ["infernet-hf"]),
         .library(name: "EVM", targets: ["EVM"]),
+        .library(name: "InfernetSDK", targets: ["InfernetSDK"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
     ],
     dependencies: [
@@ -41,8 +42,9 @@ let package = Package(
         .systemLibrary(name: "CProcessControl", path: "Sources/System/CProcessControl"),
 
         // Shared libraries.
+        // InfernetCore builds on EVM: the config is validated into EVM types (addresses, keys).
         .target(name: "InfernetCore", dependencies: [
-            "CProcessControl",
+            "CProcessControl", "EVM",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -51,14 +53,26 @@ let package = Package(
         .target(name: "InfernetBus", dependencies: [
             "CZeroMQ", "InfernetCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Every bus method and its message types, defined once (issue 13).
+        .target(name: "BusContract", dependencies: [
+            "InfernetBus", "InfernetCore", "EVM", "InfernetSDK",
+            .product(name: "BigInt", package: "BigInt"),
+        ]),
+        // EVM depends on nothing of ours: Ethereum primitives, ABI, RLP, signing, JSON-RPC.
         .target(name: "EVM", dependencies: [
-            "CSecp256k1", "InfernetCore",
+            "CSecp256k1",
             .product(name: "BigInt", package: "BigInt"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // The Infernet SDK contracts' bindings and the container-output rules, above EVM.
+        .target(name: "InfernetSDK", dependencies: [
+            "EVM", "InfernetCore",
+            .product(name: "BigInt", package: "BigInt"),
         ]),
         .target(name: "ServiceKit", dependencies: [
             "InfernetCore",
@@ -79,7 +93,7 @@ let package = Package(
 
         // One folder per process: a library holding the logic (Kit) and a thin executable (Main).
         .target(name: "Supervisor", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "ComputeWorker",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit", "ComputeWorker",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -89,7 +103,7 @@ let package = Package(
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "ServiceKit",
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "ServiceKit", "BusContract",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -103,7 +117,7 @@ let package = Package(
         ], path: "Sources/Gateway/Main"),
 
         .target(name: "ComputeWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,7 +130,7 @@ let package = Package(
         ], path: "Sources/ComputeWorker/Main"),
 
         .target(name: "ChainWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "BusContract",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/ChainWorker/Kit"),
@@ -125,7 +139,7 @@ let package = Package(
         ], path: "Sources/ChainWorker/Main"),
 
         .target(name: "PaymentWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "BusContract",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/PaymentWorker/Kit"),
@@ -171,17 +185,19 @@ let package = Package(
         ], path: "Sources/Bench"),
 
         .executableTarget(name: "infernet-evm-bench", dependencies: [
-            "EVM", "CSecp256k1", "InfernetCore",
+            "EVM", "InfernetSDK", "CSecp256k1", "InfernetCore",
             .product(name: "BigInt", package: "BigInt"),
         ], path: "Sources/EVMBench"),
 
-        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
+        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", "EVM", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "InfernetBusTests", dependencies: [
+            "InfernetBus", "BusContract", "EVM", "InfernetSDK", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Fixtures shared by test targets (the project's Python, the devnet process).
-        .target(name: "TestSupport", dependencies: ["EVM"], path: "Tests/Support"),
-        .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetCore", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["EVM", "InfernetSDK"], path: "Tests/Support"),
+        .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetSDK", "InfernetCore", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "InfernetCore", "InfernetBus", "EVM", "TestSupport",
+            "Gateway", "InfernetCore", "InfernetBus", "EVM", "InfernetSDK", "TestSupport", "BusContract",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -189,7 +205,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ChainWorkerTests", dependencies: [
-            "ChainWorker", "EVM", "InfernetCore", "TestSupport",
+            "ChainWorker", "EVM", "InfernetSDK", "InfernetCore", "TestSupport", "BusContract",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ServiceKitTests", dependencies: [
@@ -206,12 +222,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PaymentWorkerTests", dependencies: [
-            "PaymentWorker", "EVM", "InfernetCore", "InfernetBus", "TestSupport",
+            "PaymentWorker", "EVM", "InfernetSDK", "InfernetCore", "InfernetBus", "TestSupport", "BusContract",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "NodeTests", dependencies: [
-            "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM",
-            "PaymentWorker", "TestSupport",
+            "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM", "BusContract",
+            "InfernetSDK", "PaymentWorker", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

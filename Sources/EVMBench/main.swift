@@ -3,6 +3,7 @@
 import InfernetCore
 import CSecp256k1
 import EVM
+import InfernetSDK
 import Foundation
 
 /// Runs `body` in rounds until `seconds` have passed; returns operations per second.

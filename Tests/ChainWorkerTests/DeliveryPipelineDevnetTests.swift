@@ -1,5 +1,7 @@
+import BusContract
 @testable import ChainWorker
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import Logging

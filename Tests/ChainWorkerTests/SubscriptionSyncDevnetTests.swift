@@ -1,5 +1,7 @@
+import BusContract
 @testable import ChainWorker
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import Logging
@@ -136,11 +138,11 @@ final class SubscriptionSyncDevnetTests: DevnetTestCase {
 
         var config = NodeConfig()
         config.chain.enabled = true
-        config.chain.rpcURL = try devnet().rpcURL
-        config.chain.registryAddress = try XCTUnwrap(addresses["registry"]).checksummed
+        config.chain.rpcURL = URL(string: try devnet().rpcURL)
+        config.chain.registryAddress = try XCTUnwrap(addresses["registry"])
         config.chain.trailHeadBlocks = 0
-        config.chain.snapshotSync.sleep = 0
-        config.chain.snapshotSync.syncPeriod = 0.1
+        config.chain.snapshotSync.sleep = .zero
+        config.chain.snapshotSync.syncPeriod = .milliseconds(100)
         config.node.dataDirectory = directory.path
         let loop = Task { [config] in await ChainNode(config: config, services: NoNodeServices(), logger: Logger(label: "test")).run() }
         defer { loop.cancel() }

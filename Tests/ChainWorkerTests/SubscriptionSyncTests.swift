@@ -1,5 +1,6 @@
 @testable import ChainWorker
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import XCTest
@@ -154,8 +155,8 @@ final class SubscriptionSyncTests: XCTestCase {
         chain.trailHeadBlocks = 5
         chain.snapshotSync.batchSize = 9650
         chain.snapshotSync.startingSubID = 42
-        chain.snapshotSync.sleep = 0.25
-        chain.snapshotSync.syncPeriod = 2
+        chain.snapshotSync.sleep = .milliseconds(250)
+        chain.snapshotSync.syncPeriod = .seconds(2)
         let settings = SyncSettings(chain: chain)
         XCTAssertEqual(settings.trailHeadBlocks, 5)
         XCTAssertEqual(settings.batchSize, 9650)

@@ -1,5 +1,6 @@
 import InfernetCore
 import EVM
+import InfernetSDK
 import Foundation
 import XCTest
 

@@ -36,7 +36,7 @@ final class RedactionTests: XCTestCase {
         let config = try NodeConfig.parse(Array(Self.config.utf8))
         Redaction.register(config: config)
         let line = "env \(config.containers[0].env) key \(Self.privateKey) bare \(Self.privateKey.dropFirst(2)) "
-            + "rpc \(config.chain.rpcURL) docker registry-password-42 auth: Bearer bearer-value-abcdef"
+            + "rpc \(config.chain.rpcURL?.absoluteString ?? "") docker registry-password-42 auth: Bearer bearer-value-abcdef"
         let scrubbed = Redaction.scrub(line)
         for secret in Self.planted { XCTAssertFalse(scrubbed.contains(secret), "'\(secret)' in \(scrubbed)") }
         // Short values are left alone (they would erase ordinary words everywhere).

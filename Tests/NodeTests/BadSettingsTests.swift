@@ -60,6 +60,18 @@ final class BadSettingsTests: XCTestCase {
         assertRefused(try await start(extraTopLevel: chain(key: order)), key: "chain.wallet.private_key", hides: order)
     }
 
+    func testRPCURLThatIsNotAURLIsRefusedWithoutShowingIt() async throws {
+        let chain = #""chain": {"enabled": true, "rpc_url": "localhost:8545/secret-api-key", "registry_address": "\#(Self.registry)", "#
+            + #""wallet": {"private_key": "\#(Self.goodKey)"}}"#
+        let outcome = try await start(extraTopLevel: chain)
+        assertRefused(outcome, key: "chain.rpc_url", mentions: "is not an http(s) or ws(s) URL")
+        XCTAssertFalse(outcome.output.contains("secret-api-key"), outcome.output)
+    }
+
+    func testDurationThatIsNotANumberIsRefused() async throws {
+        assertRefused(try await start(extraTopLevel: #""startup_wait": "soon""#), key: "startup_wait", mentions: "a number of seconds")
+    }
+
     func testShortRegistryAddressIsRefused() async throws {
         assertRefused(try await start(extraTopLevel: chain(registry: "0x1234")), key: "chain.registry_address", mentions: "0x1234")
     }

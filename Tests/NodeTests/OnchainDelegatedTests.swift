@@ -1,5 +1,6 @@
 @testable import ChainWorker
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import TestSupport

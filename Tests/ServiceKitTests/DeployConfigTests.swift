@@ -26,7 +26,7 @@ struct DeployConfigTests {
         #expect(config.warnings.isEmpty, "\(config.warnings)")
         #expect(config.chain.enabled)
         #expect(config.chain.extraRPCURLs.count == 2)
-        #expect(config.chain.wallet.privateKey.value.hasSuffix("1111"))
+        #expect(config.chain.wallet.privateKey?.privateKey.rawValue == Data(repeating: 0x11, count: 32))
         #expect(config.node.busEndpoint.hasPrefix("tcp://"))
         #expect(config.node.computeWorkers == 2)
         #expect(config.containers.count == 4)

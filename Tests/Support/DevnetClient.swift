@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import Foundation
 
 /// Talking to the devnet from a test: its prefunded keys, signed transactions, dev methods.

@@ -1,4 +1,6 @@
+import BusContract
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetBus
 import InfernetCore
@@ -22,7 +24,7 @@ public actor ChainNode {
         self.config = config
         self.services = services
         self.logger = logger
-        address = config.chain.enabled ? (try? PrivateKey(hex: config.chain.wallet.privateKey.value))?.address : nil
+        address = config.chain.enabled ? config.chain.wallet.privateKey?.address : nil
     }
 
     public func run() async {
@@ -30,7 +32,7 @@ public actor ChainNode {
             logger.info("chain disabled (chain.enabled is false): no subscription sync, no deliveries")
             return
         }
-        let rpc = JSONRPCClient(urls: [config.chain.rpcURL] + config.chain.extraRPCURLs)
+        let rpc = JSONRPCClient(endpoints: config.chain.rpcURLs)
         guard let (store, addresses) = await open(rpc: rpc) else { return }
         self.store = store
         let lookup = ContainerSetLookup(config: config)
@@ -48,10 +50,13 @@ public actor ChainNode {
 
     private func open(rpc: JSONRPCClient) async -> (ChainStore, RegistryContract.Addresses)? {
         let store: ChainStore
-        let registry: Address
+        // Required and parsed at config load when the chain is enabled.
+        guard let registry = config.chain.registryAddress else {
+            logger.error("the chain worker cannot start: chain.registry_address is not set")
+            return nil
+        }
         do {
             store = try ChainStore(path: ChainStore.path(dataDirectory: config.node.dataDirectory))
-            registry = try Address(hex: config.chain.registryAddress)  // validated at config load (same rule)
         } catch {
             logger.error("the chain worker cannot start", metadata: ["error": "\(error)"])
             return nil
@@ -73,7 +78,7 @@ public actor ChainNode {
 
     private func makeScheduler(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, store: ChainStore,
                                lookup: ContainerSetLookup) -> DeliveryScheduler<ContinuousClock>? {
-        guard let key = try? PrivateKey(hex: config.chain.wallet.privateKey.value) else {
+        guard let key = config.chain.wallet.privateKey?.privateKey else {
             logger.warning("no usable chain.wallet.private_key: subscriptions are synced but not delivered")
             return nil
         }
@@ -110,11 +115,11 @@ public actor ChainNode {
 
     /// `chain.status`.
     public func status() async -> ChainStatus {
-        guard let store else { return ChainStatus(address: address?.hex ?? "", headBlock: 0, subscriptions: 0, pendingDeliveries: 0) }
+        guard let store else { return ChainStatus(address: address, headBlock: 0, subscriptions: 0, pendingDeliveries: 0) }
         let progress = (try? await store.progress()) ?? nil
         let counts = (try? await store.deliveryCounts()) ?? [:]
         return ChainStatus(
-            address: address?.hex ?? "", headBlock: progress?.headBlock ?? 0,
+            address: address, headBlock: progress?.headBlock ?? 0,
             subscriptions: (try? await store.subscriptionCount()) ?? 0, syncNextID: progress?.nextID ?? 0,
             pendingDeliveries: (try? await store.pendingDeliveryCount()) ?? 0,
             deliveries: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))

@@ -35,7 +35,7 @@ public actor ContainerManager {
             }
         }
         await startImages()
-        await waitUntilHealthy(timeout: max(config.startupWait, 1) * 6)
+        await waitUntilHealthy(timeout: (max(config.startupWait, .seconds(1)) * 6).inSeconds)
     }
 
     /// Runs the `image` containers on the engine: images prepared in parallel, then the

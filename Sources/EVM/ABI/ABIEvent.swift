@@ -1,4 +1,3 @@
-import InfernetCore
 import Foundation
 
 /// A contract event: its topic and the decoding of logs.

@@ -1,4 +1,3 @@
-import InfernetCore
 import Foundation
 
 /// Splits `name(types…)` into the name and the parsed parameter types.

@@ -1,4 +1,3 @@
-import InfernetCore
 import CSecp256k1
 import Foundation
 

@@ -1,4 +1,3 @@
-import InfernetCore
 import Foundation
 
 /// Errors from parsing an address.

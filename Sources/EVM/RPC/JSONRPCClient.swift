@@ -28,6 +28,10 @@ public struct JSONRPCConfiguration: Sendable {
     public init(urls: [String]) {
         self.urls = urls
     }
+
+    public init(endpoints: [URL]) {
+        self.init(urls: endpoints.map(\.absoluteString))
+    }
 }
 
 /// An Ethereum JSON-RPC client over HTTP with retries, back-off, batching and fail-over.
@@ -60,6 +64,11 @@ public final class JSONRPCClient: Sendable {
 
     public convenience init(urls: [String]) {
         self.init(configuration: JSONRPCConfiguration(urls: urls))
+    }
+
+    /// A client over already-validated endpoint URLs (a node's `chain.rpc_url` + `chain.rpc_urls`).
+    public convenience init(endpoints: [URL]) {
+        self.init(configuration: JSONRPCConfiguration(endpoints: endpoints))
     }
 
     /// One call. JSON-RPC errors come back as `RPCError.server` (not retried, except -32005).

@@ -1,4 +1,3 @@
-import InfernetCore
 import BigInt
 import Foundation
 

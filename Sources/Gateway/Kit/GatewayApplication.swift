@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import Foundation
 import Hummingbird
@@ -60,8 +61,8 @@ public struct Gateway: Sendable {
         self.nodeAddress = options.nodeAddress.isEmpty ? Self.nodeAddress(config: config) : options.nodeAddress
         self.logger = logger
         var dispatcherOptions = options.dispatcher
-        dispatcherOptions.streamTimeout = config.node.streamTimeout
-        dispatcherOptions.grace = min(dispatcherOptions.grace, config.node.shutdownGrace)
+        dispatcherOptions.streamTimeout = config.node.streamTimeout.inSeconds
+        dispatcherOptions.grace = min(dispatcherOptions.grace, config.node.shutdownGrace.inSeconds)
         self.dispatcher = JobDispatcher(bus: bus, store: store, config: config, metrics: metrics,
                                         options: dispatcherOptions, logger: logger)
     }
@@ -73,7 +74,7 @@ public struct Gateway: Sendable {
         router.add(middleware: ErrorBodyMiddleware(bodyLimit: bodyLimit))
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RateLimitMiddleware(
-            limiter: RateLimiter(limit: config.server.rateLimit.numRequests, period: config.server.rateLimit.period),
+            limiter: RateLimiter(limit: config.server.rateLimit.numRequests, period: config.server.rateLimit.period.inSeconds),
             metrics: metrics))
         let intake = JobIntake(guardian: Guardian(config: config), store: store, dispatcher: dispatcher,
                                delegated: delegated, metrics: metrics, logger: logger, bodyLimit: bodyLimit)
@@ -119,7 +120,7 @@ extension Gateway {
         let peer = try BusPeer(
             options: BusPeer.Options(
                 endpoint: busEndpoint, identity: identity,
-                announcement: PeerAnnouncement(service: "gateway", pid: getpid()),
+                announcement: PeerAnnouncement(service: .gateway, pid: getpid()),
                 heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         let gateway = Gateway(config: config, store: store, bus: BusComputeClient(peer: peer), signatures: signatures,
@@ -129,6 +130,8 @@ extension Gateway {
             "containers": "\(config.containers.count)", "open_file_limit": "\(files)",
             "max_connections": "\(config.server.connections.maxConnections)",
         ])
+        // The gateway owns its peer: started before the server takes requests, stopped after it drained.
+        try peer.start()
         defer { peer.stop() }
         try await gateway.makeApplication().runService()
         logger.info("gateway stopped")
@@ -139,9 +142,7 @@ extension Gateway {
     /// The node's EOA (checksummed) when the chain is enabled and a key is configured, else "".
     /// Only the address leaves this function; the key is never logged.
     public static func nodeAddress(config: NodeConfig) -> String {
-        guard config.chain.enabled, !config.chain.wallet.privateKey.isEmpty,
-              let key = try? PrivateKey(hex: config.chain.wallet.privateKey.value)
-        else { return "" }
+        guard config.chain.enabled, let key = config.chain.wallet.privateKey else { return "" }
         return key.address.checksummed
     }
 }

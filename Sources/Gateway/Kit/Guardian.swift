@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import InfernetCore
 
 /// The checks a job must pass before it is accepted, with the reference node's messages but
@@ -15,7 +16,7 @@ public struct Guardian: Sendable {
     /// The container chains a delegated subscription's hash may stand for.
     let containerSets: ContainerSetLookup
     /// Lower-case 0x addresses per container; a container with none allows every owner.
-    let delegateAddresses: [String: Set<String>]
+    let delegateAddresses: [String: Set<Address>]
     /// `node.max_containers_per_job`.
     let maxContainers: Int
 
@@ -30,12 +31,9 @@ public struct Guardian: Sendable {
         self.rules = rules
         self.chainEnabled = config.chain.enabled
         self.containerSets = ContainerSetLookup(config: config)
-        var delegateAddresses: [String: Set<String>] = [:]
+        var delegateAddresses: [String: Set<Address>] = [:]
         for container in config.containers where !container.allowedDelegateAddresses.isEmpty {
-            // Written with or without 0x in config files; compared as lower-case 0x hex.
-            delegateAddresses[container.id] = Set(container.allowedDelegateAddresses.map {
-                "0x" + Hex.stripPrefix($0.lowercased())
-            })
+            delegateAddresses[container.id] = Set(container.allowedDelegateAddresses)
         }
         self.delegateAddresses = delegateAddresses
     }
@@ -87,7 +85,7 @@ public struct Guardian: Sendable {
         }
         let owner = request.subscription.owner
         for id in chain {
-            if let allowed = delegateAddresses[id], !allowed.contains(owner.hex) {
+            if let allowed = delegateAddresses[id], !allowed.contains(owner) {
                 var params = Self.params(container: id)
                 params["address"] = .string(owner.checksummed)
                 throw APIError(.forbidden, "Container not allowed for address", params: params)

@@ -6,6 +6,11 @@ extension Secret: CustomReflectable {
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
+extension SecretKey: CustomReflectable {
+    /// No children: `dump()` must not reach the key's bytes.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
 extension ContainerConfig: CustomReflectable, CustomDebugStringConvertible {
     public var customMirror: Mirror {
         Mirror(self, children: [
@@ -36,8 +41,9 @@ extension ContainerConfig: CustomReflectable, CustomDebugStringConvertible {
 extension ChainConfig: CustomReflectable {
     public var customMirror: Mirror {
         Mirror(self, children: [
-            "enabled": enabled, "rpcURL": Redaction.url(rpcURL), "extraRPCURLs": extraRPCURLs.map(Redaction.url),
-            "trailHeadBlocks": trailHeadBlocks, "registryAddress": registryAddress, "wallet": wallet,
+            "enabled": enabled, "rpcURL": rpcURL.map { Redaction.url($0.absoluteString) } as Any,
+            "extraRPCURLs": extraRPCURLs.map { Redaction.url($0.absoluteString) },
+            "trailHeadBlocks": trailHeadBlocks, "registryAddress": registryAddress as Any, "wallet": wallet,
             "snapshotSync": snapshotSync,
         ], displayStyle: .struct)
     }

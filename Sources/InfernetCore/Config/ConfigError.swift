@@ -71,6 +71,19 @@ public struct ConfigSection {
         return double
     }
 
+    /// A duration written as a number of seconds (fractions allowed), as the reference's keys are.
+    public mutating func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero) throws(ConfigError) -> Duration {
+        guard let value = value(key) else { return fallback }
+        guard let seconds = value.numberValue?.doubleValue, seconds.isFinite, seconds < 1e12 else {
+            throw typeError(key, "a number of seconds", value)
+        }
+        let duration = Duration.seconds(seconds)
+        if duration < minimum {
+            throw ConfigError(key: keyPath(key), "must be at least \(minimum.inSeconds) seconds, got \(seconds)")
+        }
+        return duration
+    }
+
     public mutating func strings(_ key: String) throws(ConfigError) -> [String] {
         guard let value = value(key) else { return [] }
         guard let array = value.arrayValue else { throw typeError(key, "a list of strings", value) }

@@ -1,3 +1,5 @@
+import EVM
+
 /// One entry of `containers[]` in config.json (infernet-node 1.4 keys plus this node's own).
 public struct ContainerConfig: Sendable, Equatable {
     public var id: String
@@ -7,11 +9,13 @@ public struct ContainerConfig: Sendable, Equatable {
     public var port: Int
     public var external: Bool
     public var gpu: Bool
-    /// Token address (lower-cased) -> minimum amount in wei, as a decimal string.
-    public var acceptedPayments: [String: String]
+    /// Token -> minimum amount in wei (`accepted_payments`, parsed at load).
+    public var acceptedPayments: [Address: BigUInt]
     public var allowedIPs: [String]
-    public var allowedAddresses: [String]
-    public var allowedDelegateAddresses: [String]
+    /// Subscription owners this container serves (`allowed_addresses`; empty: anyone).
+    public var allowedAddresses: [Address]
+    /// Delegated-subscription owners this container serves (`allowed_delegate_addresses`; empty: anyone).
+    public var allowedDelegateAddresses: [Address]
     public var description: String
     public var command: String
     public var env: [String: String]
@@ -76,28 +80,24 @@ extension ContainerConfig {
         port = try section.int("port", default: 3000, range: 1...65535)
         external = try section.bool("external", default: true)
         gpu = try section.bool("gpu", default: false)
-        let payments = try section.stringMap("accepted_payments")
-        for token in payments.keys.sorted() {
-            try ConfigValidation.address(token, key: section.keyPath("accepted_payments.\(token)"))
-        }
-        acceptedPayments = Dictionary(payments.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
-        for (token, amount) in acceptedPayments where amount.isEmpty || !amount.allSatisfy(\.isNumber) {
-            throw ConfigError(key: section.keyPath("accepted_payments.\(token)"), "expected an amount in wei (digits), got '\(amount)'")
+        for (token, amount) in try section.stringMap("accepted_payments").sorted(by: { $0.key < $1.key }) {
+            let key = section.keyPath("accepted_payments.\(token)")
+            let address = try ConfigValidation.address(token, key: key)
+            guard !amount.isEmpty, amount.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }),
+                  let wei = BigUInt(amount, radix: 10)
+            else { throw ConfigError(key: key, "expected an amount in wei (digits), got '\(amount)'") }
+            acceptedPayments[address] = wei
         }
         allowedIPs = try section.strings("allowed_ips")
         for (index, cidr) in allowedIPs.enumerated() where IPRange(cidr) == nil {
             throw ConfigError(key: section.keyPath("allowed_ips[\(index)]"), "'\(cidr)' is not an IP address or CIDR range")
         }
-        allowedAddresses = try section.strings("allowed_addresses")
-        for (index, address) in allowedAddresses.enumerated() {
-            try ConfigValidation.address(address, key: section.keyPath("allowed_addresses[\(index)]"))
+        allowedAddresses = try section.strings("allowed_addresses").enumerated().map { (index, text) throws(ConfigError) in
+            try ConfigValidation.address(text, key: section.keyPath("allowed_addresses[\(index)]"))
         }
-        allowedAddresses = allowedAddresses.map { $0.lowercased() }
-        allowedDelegateAddresses = try section.strings("allowed_delegate_addresses")
-        for (index, address) in allowedDelegateAddresses.enumerated() {
-            try ConfigValidation.address(address, key: section.keyPath("allowed_delegate_addresses[\(index)]"))
+        allowedDelegateAddresses = try section.strings("allowed_delegate_addresses").enumerated().map { (index, text) throws(ConfigError) in
+            try ConfigValidation.address(text, key: section.keyPath("allowed_delegate_addresses[\(index)]"))
         }
-        allowedDelegateAddresses = allowedDelegateAddresses.map { $0.lowercased() }
         description = try section.string("description", default: "")
         command = try section.string("command", default: "")
         env = try section.stringMap("env")

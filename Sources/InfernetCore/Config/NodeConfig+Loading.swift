@@ -1,3 +1,4 @@
+import EVM
 import Foundation
 
 extension NodeConfig {
@@ -52,7 +53,7 @@ extension NodeConfig {
             warnings.append("config key 'redis' is accepted and ignored: this node keeps jobs in SQLite")
         }
         forwardStats = try root.bool("forward_stats", default: true)
-        startupWait = try root.double("startup_wait", default: 5.0)
+        startupWait = try root.duration("startup_wait", default: startupWait)
         try readContainers(&root)
         try readNodeOptions(&root)
         warnings += root.unknownKeys.map(unknown)
@@ -66,7 +67,7 @@ extension NodeConfig {
         server.bindAddress = try section.string("bind_address", default: "0.0.0.0")
         var rate = try section.section("rate_limit")
         server.rateLimit.numRequests = try rate.int("num_requests", default: 60, range: 1...Int.max)
-        server.rateLimit.period = try rate.double("period", default: 60, minimum: 0.001)
+        server.rateLimit.period = try rate.duration("period", default: server.rateLimit.period, minimum: .milliseconds(1))
         try readConnectionLimits(&section)
         warnings += (section.unknownKeys + rate.unknownKeys).map(unknown)
     }
@@ -74,10 +75,10 @@ extension NodeConfig {
     private mutating func readChain(_ root: inout ConfigSection) throws(ConfigError) {
         var section = try root.section("chain")
         chain.enabled = try section.bool("enabled", default: false)
-        chain.rpcURL = try section.string("rpc_url", default: "")
-        chain.extraRPCURLs = try section.strings("rpc_urls")
+        let rpcURL = try section.string("rpc_url", default: "")
+        let extraRPCURLs = try section.strings("rpc_urls")
         chain.trailHeadBlocks = try section.int("trail_head_blocks", default: 1, range: 0...10_000)
-        chain.registryAddress = try section.string("registry_address", default: "")
+        let registry = try section.string("registry_address", default: "")
         var wallet = try section.section("wallet")
         chain.wallet.maxGasLimit = try wallet.int("max_gas_limit", default: 5_000_000, range: 21_000...Int.max)
         var key = try wallet.string("private_key", default: "")
@@ -87,39 +88,29 @@ extension NodeConfig {
             }
             key = fromEnvironment
         }
-        if !key.isEmpty && !key.hasPrefix("0x") { key = "0x" + key }
-        chain.wallet.privateKey = Secret(key)
-        chain.wallet.paymentAddress = try wallet.string("payment_address", default: "")
+        let payment = try wallet.string("payment_address", default: "")
         chain.wallet.allowedSimErrors = try wallet.strings("allowed_sim_errors")
         var sync = try section.section("snapshot_sync")
-        chain.snapshotSync.sleep = try sync.double("sleep", default: 1.0)
+        chain.snapshotSync.sleep = try sync.duration("sleep", default: chain.snapshotSync.sleep)
         chain.snapshotSync.batchSize = try sync.int("batch_size", default: 500, range: 1...100_000)
         chain.snapshotSync.startingSubID = try sync.int("starting_sub_id", default: 0, range: 0...Int(UInt32.max))
-        chain.snapshotSync.syncPeriod = try sync.double("sync_period", default: 0.5)
+        chain.snapshotSync.syncPeriod = try sync.duration("sync_period", default: chain.snapshotSync.syncPeriod)
         warnings += (section.unknownKeys + wallet.unknownKeys + sync.unknownKeys).map(unknown)
         if chain.enabled {
-            if chain.rpcURL.isEmpty { throw ConfigError(key: "chain.rpc_url", "is required when chain.enabled is true") }
-            if chain.registryAddress.isEmpty { throw ConfigError(key: "chain.registry_address", "is required when chain.enabled is true") }
-            if chain.wallet.privateKey.isEmpty { throw ConfigError(key: "chain.wallet.private_key", "is required when chain.enabled is true") }
+            if rpcURL.isEmpty { throw ConfigError(key: "chain.rpc_url", "is required when chain.enabled is true") }
+            if registry.isEmpty { throw ConfigError(key: "chain.registry_address", "is required when chain.enabled is true") }
+            if key.isEmpty { throw ConfigError(key: "chain.wallet.private_key", "is required when chain.enabled is true") }
         }
-        // Given values are checked even with the chain off: the wallet commands use them too.
-        if !chain.wallet.privateKey.isEmpty {
-            try ConfigValidation.privateKey(chain.wallet.privateKey, keyPath: "chain.wallet.private_key")
-        }
-        if !chain.registryAddress.isEmpty {
-            try ConfigValidation.address(chain.registryAddress, key: "chain.registry_address")
-        }
-        if !chain.wallet.paymentAddress.isEmpty {
-            try ConfigValidation.address(chain.wallet.paymentAddress, key: "chain.wallet.payment_address")
-        }
-        for (index, url) in ([chain.rpcURL] + chain.extraRPCURLs).enumerated() where !url.isEmpty {
-            guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-                  ["http", "https", "ws", "wss"].contains(scheme), components.host?.isEmpty == false
-            else {
-                // Shown redacted: an RPC URL may carry an API key.
-                throw ConfigError(key: index == 0 ? "chain.rpc_url" : "chain.rpc_urls[\(index - 1)]",
-                                  "'\(Redaction.url(url))' is not an http(s) or ws(s) URL")
-            }
+        // Each value is parsed into its type here, once, and a wrong one names its key. Given
+        // values are checked even with the chain off: the wallet commands use them too.
+        chain.wallet.privateKey = key.isEmpty ? nil : try ConfigValidation.privateKey(key, keyPath: "chain.wallet.private_key")
+        chain.registryAddress = registry.isEmpty ? nil : try ConfigValidation.address(registry, key: "chain.registry_address")
+        chain.wallet.paymentAddress = payment.isEmpty
+            ? nil : try ConfigValidation.address(payment, key: "chain.wallet.payment_address")
+        chain.rpcURL = rpcURL.isEmpty ? nil : try ConfigValidation.rpcURL(rpcURL, key: "chain.rpc_url")
+        chain.extraRPCURLs = []
+        for (index, url) in extraRPCURLs.enumerated() where !url.isEmpty {
+            chain.extraRPCURLs.append(try ConfigValidation.rpcURL(url, key: "chain.rpc_urls[\(index)]"))
         }
     }
 
@@ -153,24 +144,25 @@ extension NodeConfig {
             throw ConfigError(key: "node.bus_endpoint", "must start with ipc:// or tcp://")
         }
         node.computeWorkers = try section.int("compute_workers", default: 1, range: 0...64)
-        node.heartbeatInterval = try section.double("heartbeat_interval", default: node.heartbeatInterval, minimum: 0.01)
+        node.heartbeatInterval = try section.duration("heartbeat_interval", default: node.heartbeatInterval, minimum: .milliseconds(10))
         node.heartbeatLiveness = try section.int("heartbeat_liveness", default: node.heartbeatLiveness, range: 2...100)
-        node.restartBackoffInitial = try section.double("restart_backoff_initial", default: node.restartBackoffInitial)
-        node.restartBackoffMax = try section.double("restart_backoff_max", default: node.restartBackoffMax)
+        node.restartBackoffInitial = try section.duration("restart_backoff_initial", default: node.restartBackoffInitial)
+        node.restartBackoffMax = try section.duration("restart_backoff_max", default: node.restartBackoffMax)
         node.restartIntensity = try section.int("restart_intensity", default: node.restartIntensity, range: 1...1000)
-        node.restartPeriod = try section.double("restart_period", default: node.restartPeriod, minimum: 0.1)
-        node.shutdownGrace = try section.double("shutdown_grace", default: node.shutdownGrace)
+        node.restartPeriod = try section.duration("restart_period", default: node.restartPeriod, minimum: .milliseconds(100))
+        node.shutdownGrace = try section.duration("shutdown_grace", default: node.shutdownGrace)
         node.maxChainLength = try section.int("max_chain_length", default: node.maxChainLength, range: 1...6)
-        node.streamTimeout = try section.double("stream_timeout", default: node.streamTimeout, minimum: 0.001)
+        node.streamTimeout = try section.duration("stream_timeout", default: node.streamTimeout, minimum: .milliseconds(1))
         node.maxFeePerGasGwei = try section.double("max_fee_per_gas_gwei", default: node.maxFeePerGasGwei, minimum: 0.000000001)
         node.feeBumpBlocks = try section.int("fee_bump_blocks", default: node.feeBumpBlocks, range: 1...1000)
         node.confirmations = try section.int("confirmations", default: node.confirmations, range: 0...1000)
         node.deliveryConcurrency = try section.int("delivery_concurrency", default: node.deliveryConcurrency, range: 1...1024)
-        let retryDelay = try section.double("delivery_retry_delay", default: 1, minimum: 0.001)
-        guard retryDelay <= 3600 else {
-            throw ConfigError(key: "node.delivery_retry_delay", "must be at most 3600 seconds, got \(retryDelay)")
+        node.deliveryRetryDelay = try section.duration("delivery_retry_delay", default: node.deliveryRetryDelay,
+                                                       minimum: .milliseconds(1))
+        guard node.deliveryRetryDelay <= .seconds(3600) else {
+            throw ConfigError(key: "node.delivery_retry_delay",
+                              "must be at most 3600 seconds, got \(node.deliveryRetryDelay.inSeconds)")
         }
-        node.deliveryRetryDelay = .seconds(retryDelay)
         try readJobLimits(&section)
         node.docker.host = try section.string("docker_host", default: "")
         if !node.docker.host.isEmpty && !(node.docker.host.hasPrefix("unix://") || node.docker.host.hasPrefix("tcp://")) {

@@ -1,7 +1,10 @@
+import EVM
 import Foundation
 
 /// The whole node configuration: the infernet-node 1.4 `config.json` keys, plus this node's own
-/// keys under `node` (documented in deploy/README.md).
+/// keys under `node` (documented in deploy/README.md). Built and validated once at load
+/// (`NodeConfig.load`): addresses, the key, URLs and durations are already typed, so workers
+/// never parse config strings again.
 public struct NodeConfig: Sendable, Equatable {
     public var log = LogConfig()
     public var manageContainers = true
@@ -9,7 +12,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var chain = ChainConfig()
     public var dockerCredentials: DockerCredentials?
     public var forwardStats = true
-    public var startupWait = 5.0
+    /// `startup_wait` (seconds in the file).
+    public var startupWait: Duration = .seconds(5)
     public var containers: [ContainerConfig] = []
     public var node = NodeOptions()
     /// Notices about unknown or ignored keys, to be logged at start-up.
@@ -36,7 +40,8 @@ public struct ServerConfig: Sendable, Equatable {
 
     public struct RateLimit: Sendable, Equatable {
         public var numRequests = 60
-        public var period = 60.0
+        /// `period` (seconds in the file).
+        public var period: Duration = .seconds(60)
     }
 }
 
@@ -47,27 +52,36 @@ public struct DockerCredentials: Sendable, Equatable {
 
 public struct ChainConfig: Sendable, Equatable {
     public var enabled = false
-    public var rpcURL = ""
+    /// `chain.rpc_url`; nil when not given (required when `enabled`).
+    public var rpcURL: URL?
     /// Extra RPC URLs for fail-over (this node's key `chain.rpc_urls`).
-    public var extraRPCURLs: [String] = []
+    public var extraRPCURLs: [URL] = []
     public var trailHeadBlocks = 1
-    public var registryAddress = ""
+    /// `chain.registry_address`; nil when not given (required when `enabled`).
+    public var registryAddress: Address?
     public var wallet = Wallet()
     public var snapshotSync = SnapshotSync()
 
     public struct Wallet: Sendable, Equatable {
         public var maxGasLimit = 5_000_000
-        public var privateKey = Secret("")
-        public var paymentAddress = ""
+        /// `private_key` (or the variable named by `private_key_env`); nil when not given.
+        public var privateKey: SecretKey?
+        /// `payment_address`: the node's payment Wallet; nil when not given.
+        public var paymentAddress: Address?
         public var allowedSimErrors: [String] = []
     }
 
     public struct SnapshotSync: Sendable, Equatable {
-        public var sleep = 1.0
+        /// Pause between snapshot batches (`sleep`, seconds in the file).
+        public var sleep: Duration = .seconds(1)
         public var batchSize = 500
         public var startingSubID = 0
-        public var syncPeriod = 0.5
+        /// How often new subscriptions are polled (`sync_period`, seconds in the file).
+        public var syncPeriod: Duration = .milliseconds(500)
     }
+
+    /// Every RPC URL, `rpc_url` first, for the JSON-RPC client's fail-over pool.
+    public var rpcURLs: [URL] { (rpcURL.map { [$0] } ?? []) + extraRPCURLs }
 }
 
 /// This node's own settings (key `node`): process layout, bus, persistence, restarts.
@@ -78,20 +92,20 @@ public struct NodeOptions: Sendable, Equatable {
     /// in the data directory.
     public var busEndpoint = ""
     public var computeWorkers = 1
-    /// Seconds between heartbeats on the bus; a peer silent for `heartbeatLiveness` beats is dead.
-    public var heartbeatInterval = 0.25
+    /// Time between heartbeats on the bus; a peer silent for `heartbeatLiveness` beats is dead.
+    public var heartbeatInterval: Duration = .milliseconds(250)
     public var heartbeatLiveness = 8
-    public var restartBackoffInitial = 0.1
-    public var restartBackoffMax = 10.0
-    /// At most `restartIntensity` restarts of one worker within `restartPeriod` seconds.
+    public var restartBackoffInitial: Duration = .milliseconds(100)
+    public var restartBackoffMax: Duration = .seconds(10)
+    /// At most `restartIntensity` restarts of one worker within `restartPeriod`.
     public var restartIntensity = 5
-    public var restartPeriod = 30.0
-    /// Seconds workers get to finish in-flight work after SIGTERM before they are killed.
-    public var shutdownGrace = 10.0
+    public var restartPeriod: Duration = .seconds(30)
+    /// Time workers get to finish in-flight work after SIGTERM before they are killed.
+    public var shutdownGrace: Duration = .seconds(10)
     /// Longest container chain whose container-set hash is recognised on chain.
     public var maxChainLength = 3
-    /// Seconds a stream may take (the reference uses 60).
-    public var streamTimeout = 60.0
+    /// How long a stream may take (the reference uses 60 s).
+    public var streamTimeout: Duration = .seconds(60)
     /// Ceiling on any transaction's max fee per gas, in gwei (fees from eth_feeHistory never exceed it).
     public var maxFeePerGasGwei = 500.0
     /// Blocks a sent transaction may stay unmined before it is re-sent with higher fees.
@@ -138,5 +152,13 @@ public struct DockerOptions: Sendable, Equatable {
         if !host.isEmpty { return host }
         if let fromEnvironment = environment["DOCKER_HOST"], !fromEnvironment.isEmpty { return fromEnvironment }
         return "unix:///var/run/docker.sock"
+    }
+}
+
+extension Duration {
+    /// The duration as (fractional) seconds, for the APIs that still take `Double` seconds.
+    public var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -128,12 +128,8 @@ extension NodeConfig {
     /// Every secret value in this config, for `Redaction.register`.
     public var secretValues: [String] {
         var values: [String] = []
-        let key = chain.wallet.privateKey.value
-        if !key.isEmpty {
-            values.append(key)
-            if key.hasPrefix("0x") { values.append(String(key.dropFirst(2))) }
-        }
-        for url in [chain.rpcURL] + chain.extraRPCURLs where !url.isEmpty { values += Redaction.urlSecrets(url) }
+        if let key = chain.wallet.privateKey { values += key.redactedForms }
+        for url in chain.rpcURLs { values += Redaction.urlSecrets(url.absoluteString) }
         if let password = dockerCredentials?.password.value, !password.isEmpty { values.append(password) }
         for container in containers {
             if !container.bearer.isEmpty { values.append(container.bearer.value) }

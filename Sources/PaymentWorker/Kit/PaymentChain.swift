@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import Foundation
 
 /// One log of a mined transaction, as the ledger needs it.

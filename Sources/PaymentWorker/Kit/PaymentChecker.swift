@@ -1,4 +1,6 @@
+import BusContract
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 
@@ -79,7 +81,7 @@ public struct PaymentChecker: Sendable {
         guard approved < amount else { return .init(accepted: true) }
         let calldata = try WalletContract.approveCalldata(spender: node, token: need.token, amount: amount)
         return .init(accepted: true, approval: TransactionMessage(
-            to: need.nodeWallet.checksummed, data: calldata.hexString, purpose: "approve proof collateral"))
+            to: need.nodeWallet, data: calldata, purpose: "approve proof collateral"))
     }
 
     /// Wallet validity never reverts once true (the factory's mapping is append-only), so

@@ -1,4 +1,6 @@
+import BusContract
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 
@@ -34,12 +36,12 @@ public enum PolicyVerdict: Equatable, Sendable {
 /// container, `payment_address` for paying subscriptions, accepted tokens and minimum bids.
 /// Pure, so every rule is unit-testable without a chain.
 public struct PaymentPolicy: Sendable {
-    /// The node's Wallet as configured ("" = none).
-    public let paymentAddress: String
+    /// The node's Wallet as configured (nil = none).
+    public let paymentAddress: Address?
     /// Containers by id.
     public let containers: [String: ContainerConfig]
 
-    public init(paymentAddress: String, containers: [ContainerConfig]) {
+    public init(paymentAddress: Address?, containers: [ContainerConfig]) {
         self.paymentAddress = paymentAddress
         self.containers = Dictionary(containers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -60,39 +62,26 @@ public struct PaymentPolicy: Sendable {
         }
         // The price is set per container, so the containers asked for must be the ones the
         // subscription's hash stands for, or a cheap chain could be quoted for an expensive one.
-        guard let hash = try? Hex.decode(sub.containerID, count: 32), hash == ContainerSet.hash(request.containers) else {
-            return .rejected("containers \(request.containers.joined(separator: ",")) do not hash to the subscription's containerId \(sub.containerID)")
+        guard sub.containerID == ContainerSet.hash(request.containers) else {
+            return .rejected("containers \(request.containers.joined(separator: ",")) do not hash to the subscription's "
+                             + "containerId \(sub.containerID.hexString)")
         }
-        let owner = sub.owner.lowercased()
         for container in chain where !container.allowedAddresses.isEmpty {
-            guard container.allowedAddresses.contains(where: { $0.lowercased() == owner }) else {
+            guard container.allowedAddresses.contains(sub.owner) else {
                 return .rejected("subscription owner \(sub.owner) is not in container '\(container.id)' allowed_addresses")
             }
         }
-        guard let amount = Self.decimal(sub.paymentAmount) else {
-            return .rejected("payment amount '\(sub.paymentAmount)' is not a decimal number of wei")
-        }
+        // The subscription arrives typed (addresses, uint256) from the bus contract: only the
+        // config's own strings are parsed here.
+        let amount = sub.paymentAmount
         if amount == 0 { return .free }
 
-        guard !paymentAddress.isEmpty else { return .rejected("payment_address not configured") }
-        guard let nodeWallet = try? Address(hex: paymentAddress, checksum: false) else {
-            return .rejected("payment_address '\(paymentAddress)' is not an address")
-        }
-        guard let token = try? Address(hex: sub.paymentToken, checksum: false) else {
-            return .rejected("payment token '\(sub.paymentToken)' is not an address")
-        }
-        guard let consumerWallet = try? Address(hex: sub.wallet, checksum: false) else {
-            return .rejected("subscription wallet '\(sub.wallet)' is not an address")
-        }
-        guard let ownerAddress = try? Address(hex: sub.owner, checksum: false) else {
-            return .rejected("subscription owner '\(sub.owner)' is not an address")
-        }
-        let verifier = sub.verifier.isEmpty ? Address.zero : (try? Address(hex: sub.verifier, checksum: false))
-        guard let verifier else { return .rejected("verifier '\(sub.verifier)' is not an address") }
+        guard let nodeWallet = paymentAddress else { return .rejected("payment_address not configured") }
+        let token = sub.paymentToken
 
         var minimum = BigUInt(0)
         for container in chain where !container.acceptedPayments.isEmpty {
-            guard let entry = Self.minimum(for: token, in: container.acceptedPayments) else {
+            guard let entry = container.acceptedPayments[token] else {
                 return .rejected("container '\(container.id)' does not accept payment token \(token.hex)")
             }
             minimum += entry
@@ -101,23 +90,13 @@ public struct PaymentPolicy: Sendable {
             return .rejected("bid \(amount) is below the minimum \(minimum) for containers \(request.containers.joined(separator: ","))"
                              + " in token \(token.hex)")
         }
-        return .paying(PaymentRequirement(amount: amount, token: token, consumerWallet: consumerWallet, owner: ownerAddress,
-                                          nodeWallet: nodeWallet, verifier: verifier))
+        return .paying(PaymentRequirement(amount: amount, token: token, consumerWallet: sub.wallet, owner: sub.owner,
+                                          nodeWallet: nodeWallet, verifier: sub.verifier))
     }
 
     /// A decimal amount of wei: digits only (no sign, no spaces), so "-1" or "1e18" are refused.
     static func decimal(_ text: String) -> BigUInt? {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return BigUInt(text, radix: 10)
-    }
-
-    /// The container's minimum for `token`, matching addresses case-insensitively (and with or
-    /// without 0x); nil when the token is not listed. Amounts are digits (checked at config load).
-    static func minimum(for token: Address, in accepted: [String: String]) -> BigUInt? {
-        for (key, value) in accepted {
-            guard let listed = try? Address(hex: key, checksum: false), listed == token else { continue }
-            return decimal(value) ?? 0
-        }
-        return nil
     }
 }

@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import Foundation
 import InfernetCore
@@ -12,8 +13,8 @@ public struct PaymentWorkerApp {
     public init(options: WorkerOptions) { self.options = options }
 
     public func run() async throws {
-        try await WorkerProcess(service: "payment", options: options) { config, logger in
-            Self.handler(config: config, logger: logger)
+        try await WorkerProcess(service: .payment, options: options) { config, logger in
+            Self.handler(config: config, logger: logger).router
         }.run()
     }
 
@@ -24,20 +25,19 @@ public struct PaymentWorkerApp {
             logger.info("chain disabled (chain.enabled is false): payment checks answer 'chain not enabled'")
             return PaymentRequestHandler(checker: nil, recorder: nil, logger: logger)
         }
-        let registry: Address
-        do { registry = try Address(hex: config.chain.registryAddress) } catch {  // validated at config load (same rule)
-            logger.error("chain.registry_address is not an address; payment checks cannot read the chain",
-                         metadata: ["error": "\(error)"])
-            let failure = PaymentRequestHandler.SetupFailure("chain.registry_address is not an address: \(error)")
+        // Required and parsed at config load when the chain is enabled.
+        guard let registry = config.chain.registryAddress else {
+            logger.error("chain.registry_address is not set; payment checks cannot read the chain")
+            let failure = PaymentRequestHandler.SetupFailure("chain.registry_address is not set")
             return PaymentRequestHandler(checker: nil, recorder: .failure(failure), unavailableReason: failure.description,
                                          logger: logger)
         }
-        let chain = RPCPaymentChain(rpc: JSONRPCClient(urls: [config.chain.rpcURL] + config.chain.extraRPCURLs),
+        let chain = RPCPaymentChain(rpc: JSONRPCClient(endpoints: config.chain.rpcURLs),
                                     registry: registry)
         // Only the derived address is kept; the key itself never leaves the config.
-        let node = try? PrivateKey(hex: config.chain.wallet.privateKey.value).address
+        let node = config.chain.wallet.privateKey?.address
         let checker = PaymentChecker(policy: PaymentPolicy(config: config), chain: chain, nodeAddress: node)
-        let nodeWallet = try? Address(hex: config.chain.wallet.paymentAddress)
+        let nodeWallet = config.chain.wallet.paymentAddress
         let path = PaymentLedger.path(dataDirectory: config.node.dataDirectory)
         let recorder = Result { () throws(PaymentRequestHandler.SetupFailure) -> DeliveryRecorder in
             do {

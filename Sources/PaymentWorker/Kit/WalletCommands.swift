@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 
@@ -66,13 +67,12 @@ public struct WalletCommands: Sendable {
 
     public init(config: NodeConfig, receiptTimeout: Duration = .seconds(120)) throws(WalletCommandError) {
         let chain = config.chain
-        guard !chain.wallet.privateKey.isEmpty else { throw .missingPrivateKey }
-        let key: PrivateKey
-        do { key = try PrivateKey(hex: chain.wallet.privateKey.value) } catch { throw .invalidPrivateKey }
-        guard !chain.rpcURL.isEmpty else { throw .missingRPCURL }
-        guard !chain.registryAddress.isEmpty else { throw .missingRegistry }
-        registry = try Self.address(chain.registryAddress, key: "chain.registry_address")
-        var rpcConfiguration = JSONRPCConfiguration(urls: [chain.rpcURL] + chain.extraRPCURLs)
+        // The config parsed and checked these at load; here they are only required.
+        guard let key = chain.wallet.privateKey?.privateKey else { throw .missingPrivateKey }
+        guard chain.rpcURL != nil else { throw .missingRPCURL }
+        guard let registry = chain.registryAddress else { throw .missingRegistry }
+        self.registry = registry
+        var rpcConfiguration = JSONRPCConfiguration(endpoints: chain.rpcURLs)
         // An operator at a terminal wants a dead RPC reported in seconds, not after long back-off.
         rpcConfiguration.maxAttempts = 2
         self.config = config
@@ -103,7 +103,7 @@ public struct WalletCommands: Sendable {
     public func balances(tokens: [Address] = []) async throws(WalletCommandError) -> WalletBalances {
         let rpc = sender.rpc, node = nodeAddress
         let nodeETH = try await LocalTransactionSender.rpcCall(rpc) { try await rpc.balance(node) } reverted: { .rpc($0) }
-        guard !config.chain.wallet.paymentAddress.isEmpty else {
+        guard config.chain.wallet.paymentAddress != nil else {
             return WalletBalances(node: node, nodeETH: nodeETH, wallet: nil, walletIsValid: false, walletOwner: nil, tokens: [])
         }
         let wallet = try paymentWallet()
@@ -141,9 +141,8 @@ public struct WalletCommands: Sendable {
     // MARK: Helpers
 
     public func paymentWallet() throws(WalletCommandError) -> Address {
-        let text = config.chain.wallet.paymentAddress
-        guard !text.isEmpty else { throw .missingPaymentAddress }
-        return try Self.address(text, key: "chain.wallet.payment_address")
+        guard let wallet = config.chain.wallet.paymentAddress else { throw .missingPaymentAddress }
+        return wallet
     }
 
     func walletFactory() async throws(WalletCommandError) -> Address {
@@ -153,7 +152,7 @@ public struct WalletCommands: Sendable {
         } reverted: { .rpc("reading the registry at \(registry): \($0)") }
     }
 
-    /// Parses an address from the command line or the config (any case; checksum not enforced).
+    /// Parses an address from the command line (any case; checksum not enforced).
     public static func address(_ text: String, key: String) throws(WalletCommandError) -> Address {
         do { return try Address(hex: text, checksum: false) } catch { throw .invalidAddress(key: key, value: text) }
     }

@@ -31,19 +31,21 @@ public struct NodeRunner {
 
         let notifier = SystemdNotifier()
         let policy = RestartPolicy(
-            initialDelay: config.node.restartBackoffInitial, maxDelay: config.node.restartBackoffMax,
-            intensity: config.node.restartIntensity, period: config.node.restartPeriod)
+            initialDelay: config.node.restartBackoffInitial.inSeconds, maxDelay: config.node.restartBackoffMax.inSeconds,
+            intensity: config.node.restartIntensity, period: config.node.restartPeriod.inSeconds)
         let specs = WorkerSpec.workers(for: config, configPath: configPath, endpoint: endpoint, binDirectory: binDirectory)
-        let supervisor = Supervisor(specs: specs, policy: policy, grace: config.node.shutdownGrace, notifier: notifier, logger: logger)
+        let supervisor = Supervisor(specs: specs, policy: policy, grace: config.node.shutdownGrace.inSeconds, notifier: notifier, logger: logger)
 
         var observer = Broker.Observer()
         observer.peerJoined = { peer in Task { await supervisor.peerJoined(pid: peer.pid) } }
         observer.peerLost = { peer in Task { await supervisor.peerLost(pid: peer.pid) } }
-        let broker: Broker
+        let broker = Broker(
+            options: .init(endpoint: endpoint, heartbeatInterval: config.node.heartbeatInterval,
+                           liveness: config.node.heartbeatLiveness),
+            observer: observer, logger: logger)
         do {
-            broker = try Broker(
-                options: .init(endpoint: endpoint, heartbeatInterval: config.node.heartbeatInterval, liveness: config.node.heartbeatLiveness),
-                observer: observer, logger: logger)
+            // Bound before the workers start, so they find it; stopped after the group below.
+            try broker.start()
         } catch {
             throw SupervisorExit.busUnavailable("\(error)")
         }
@@ -59,7 +61,7 @@ public struct NodeRunner {
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         var outcome: (any Error)?
         do { try await group.run() } catch { outcome = error }
-        await containers.stop(grace: min(config.node.shutdownGrace, 5))
+        await containers.stop(grace: min(config.node.shutdownGrace, .seconds(5)).inSeconds)
         broker.stop()
         try? await http.shutdown()
         if let outcome { throw outcome }

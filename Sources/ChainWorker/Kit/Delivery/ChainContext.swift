@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 
@@ -28,12 +29,7 @@ public struct ChainContext: Sendable {
         coordinator = CoordinatorContract(address: addresses.coordinator, caller: rpc)
         reader = ReaderContract(address: addresses.reader, caller: rpc)
         self.node = node
-        let payment = config.chain.wallet.paymentAddress
-        do {
-            nodeWallet = payment.isEmpty ? .zero : try Address(hex: payment, checksum: false)
-        } catch {
-            throw ConfigError(key: "chain.wallet.payment_address", "not an address: \(error)")
-        }
+        nodeWallet = config.chain.wallet.paymentAddress ?? .zero
         maxGasLimit = UInt64(max(21_000, config.chain.wallet.maxGasLimit))
         allowedSimulationErrors = Set(config.chain.wallet.allowedSimErrors)
         self.lookup = lookup ?? ContainerSetLookup(config: config)

@@ -1,4 +1,6 @@
+import BusContract
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 

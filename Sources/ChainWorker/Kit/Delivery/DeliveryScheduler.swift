@@ -1,4 +1,6 @@
+import BusContract
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import Logging
@@ -268,7 +270,7 @@ public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
               stored.subscription.paymentAmount > 0,
               let containers = pipeline.chain.lookup.chain(for: stored.subscription.containerID) else { return nil }
         return DeliveryReceipt(subscriptionID: key.subscriptionID, interval: key.interval, transactionHash: hash,
-                               containers: containers, paymentToken: stored.subscription.paymentToken.hex)
+                               containers: containers, paymentToken: stored.subscription.paymentToken)
     }
 }
 

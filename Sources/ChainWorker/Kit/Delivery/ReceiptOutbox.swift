@@ -1,3 +1,4 @@
+import BusContract
 import Foundation
 import GRDB
 import InfernetCore
@@ -111,12 +112,11 @@ public actor ReceiptOutbox {
                 let attempts = pending.attempts + 1
                 let delay = min(maxDelay, initialDelay * (1 << min(attempts - 1, 20)))
                 // Stored as wall-clock time: it must survive a restart.
-                let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
                 try await store.postponeReceipt(transactionHash: hash, attempts: attempts,
-                                                nextAttempt: Date().timeIntervalSince1970 + seconds, error: "\(error)")
+                                                nextAttempt: Date().timeIntervalSince1970 + delay.inSeconds, error: "\(error)")
                 if attempts == 1 || attempts % 10 == 0 {
                     logger.warning("payment receipt not acknowledged yet; kept and re-sent", metadata: [
-                        "hash": "\(hash)", "attempts": "\(attempts)", "retry_in_s": "\(delay)", "error": "\(error)"])
+                        "hash": "\(hash)", "attempts": "\(attempts)", "retry_in_s": "\(delay.inSeconds)", "error": "\(error)"])
                 }
                 break
             }

@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import Foundation
 import GRDB
 import WorkerKit

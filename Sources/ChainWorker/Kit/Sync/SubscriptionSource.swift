@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import Foundation
 
 /// The chain reads the sync needs; `ChainSubscriptionSource` in production, a fake in tests.

@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import Logging
@@ -28,8 +29,8 @@ public struct SyncSettings: Sendable, Equatable {
         trailHeadBlocks = UInt64(max(0, chain.trailHeadBlocks))
         batchSize = max(1, chain.snapshotSync.batchSize)
         startingSubID = UInt32(clamping: max(0, chain.snapshotSync.startingSubID))
-        sleepBetweenBatches = .milliseconds(Int64(max(0, chain.snapshotSync.sleep) * 1000))
-        syncPeriod = .milliseconds(Int64(max(0, chain.snapshotSync.syncPeriod) * 1000))
+        sleepBetweenBatches = max(.zero, chain.snapshotSync.sleep)
+        syncPeriod = max(.zero, chain.snapshotSync.syncPeriod)
     }
 }
 

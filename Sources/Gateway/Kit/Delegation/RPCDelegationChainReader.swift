@@ -1,4 +1,5 @@
 import EVM
+import InfernetSDK
 import Foundation
 import InfernetCore
 import Logging
@@ -19,13 +20,11 @@ public actor RPCDelegationChainReader: DelegationChainReader {
     /// From `chain.rpc_url` (+ `chain.rpc_urls`) and `chain.registry_address`. Fewer retries and
     /// a shorter timeout than the chain worker's client: a client is waiting for the answer.
     public init(config: ChainConfig, logger: Logger) throws(ConfigError) {
-        let registry: Address
-        do {
-            registry = try Address(hex: config.registryAddress)
-        } catch {
-            throw ConfigError(key: "chain.registry_address", "not an address (\(error))")
+        // Parsed at config load; required there when the chain is enabled.
+        guard let registry = config.registryAddress else {
+            throw ConfigError(key: "chain.registry_address", "is required for delegated subscriptions")
         }
-        var rpc = JSONRPCConfiguration(urls: [config.rpcURL] + config.extraRPCURLs)
+        var rpc = JSONRPCConfiguration(endpoints: config.rpcURLs)
         rpc.timeout = .seconds(5)
         rpc.maxAttempts = 2
         self.init(client: JSONRPCClient(configuration: rpc, logger: logger), registry: registry)

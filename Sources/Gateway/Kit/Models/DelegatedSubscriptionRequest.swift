@@ -1,5 +1,6 @@
 import Foundation
 import EVM
+import InfernetSDK
 import InfernetCore
 
 /// `POST /api/jobs` with a signed subscription (`{"subscription", "signature", "data"}`), read

@@ -1,4 +1,5 @@
 import BigInt
+import EVM
 import Foundation
 
 /// A pending proof request.

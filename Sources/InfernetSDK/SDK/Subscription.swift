@@ -1,4 +1,5 @@
 import BigInt
+import EVM
 import Foundation
 
 /// The Coordinator's `Subscription` struct (Infernet SDK v1.1).

@@ -1,4 +1,5 @@
 import InfernetCore
+import EVM
 import Foundation
 
 /// Calls a view function through a `ContractCaller` and decodes its outputs.

@@ -1,3 +1,4 @@
+import EVM
 import Foundation
 
 /// Declares an ABI function from a literal signature. The signatures below are constants checked

@@ -1,4 +1,5 @@
 import BigInt
+import EVM
 import Foundation
 
 /// EIP-712 signing of delegated subscriptions (`createSubscriptionDelegatee` /

@@ -1,4 +1,5 @@
 import InfernetCore
+import EVM
 import Foundation
 
 /// Errors from serialising a container output for on-chain delivery.

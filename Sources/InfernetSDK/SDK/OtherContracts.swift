@@ -1,4 +1,5 @@
 import BigInt
+import EVM
 import Foundation
 
 /// The Registry: where the node finds every other contract.
