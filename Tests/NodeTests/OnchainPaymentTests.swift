@@ -76,8 +76,13 @@ final class OnchainPaymentTests: DevnetTestCase {
         // Recorded once, from the receipt the chain worker stored first and then had acknowledged.
         let rows = try await ledger.earnings(subscriptionID: UInt32(id))
         XCTAssertEqual(Set(rows.map(\.transactionHash)).count, 1, "\(rows)")
+        // The acknowledgement reaches the chain worker just after the ledger row is written.
         let store = try ChainStore(path: node.directory.appendingPathComponent("var/chain.sqlite").path)
-        let waiting = try await store.unacknowledgedReceiptCount()
+        var waiting = try await store.unacknowledgedReceiptCount()
+        for _ in 0..<50 where waiting > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            waiting = try await store.unacknowledgedReceiptCount()
+        }
         XCTAssertEqual(waiting, 0)
     }
 
