@@ -14,7 +14,7 @@ import XCTest
 /// sent anyway with `max_gas_limit`.
 final class DeliveryPipelineDevnetTests: DevnetTestCase {
     struct EchoCompute: ComputeService, PaymentService {
-        func run(_ request: ComputeRequest, timeout: Double) async throws -> ComputeResult {
+        func run(_ request: ComputeRequest, timeout: Duration) async throws -> ComputeResult {
             ComputeResult(jobID: request.jobID, outcomes: [ContainerOutcome(container: request.containers[0],
                                                                             output: #"{"echo": \#(request.data)}"#)])
         }

@@ -172,7 +172,7 @@ final class SubscriptionSyncDevnetTests: DevnetTestCase {
 /// Compute and payment that are never reached (sync-only tests).
 struct NoNodeServices: ComputeService, PaymentService {
     struct Unreachable: Error {}
-    func run(_ request: ComputeRequest, timeout: Double) async throws -> ComputeResult { throw Unreachable() }
+    func run(_ request: ComputeRequest, timeout: Duration) async throws -> ComputeResult { throw Unreachable() }
     func check(_ request: PaymentCheckRequest) async throws -> PaymentDecision { throw Unreachable() }
     func record(_ receipt: DeliveryReceipt) async throws { throw Unreachable() }
 }

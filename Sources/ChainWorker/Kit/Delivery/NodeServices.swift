@@ -4,7 +4,7 @@ import InfernetCore
 
 /// Runs container chains for the chain worker (compute workers over the bus; a fake in tests).
 public protocol ComputeService: Sendable {
-    func run(_ request: ComputeRequest, timeout: Double) async throws -> ComputeResult
+    func run(_ request: ComputeRequest, timeout: Duration) async throws -> ComputeResult
 }
 
 /// Asks the payment worker about subscriptions and tells it about mined deliveries.
@@ -21,9 +21,9 @@ public struct BusNodeServices: ComputeService, PaymentService {
     public init(peer: BusPeer) { self.peer = peer }
 
     /// The job id is the request id, so a re-sent delivery runs once.
-    public func run(_ request: ComputeRequest, timeout: Double) async throws -> ComputeResult {
+    public func run(_ request: ComputeRequest, timeout: Duration) async throws -> ComputeResult {
         try await peer.call(Methods.compute.run, request, id: request.jobID, containers: request.containers,
-                            timeout: .seconds(timeout))
+                            timeout: timeout)
     }
 
     public func check(_ request: PaymentCheckRequest) async throws -> PaymentDecision {
