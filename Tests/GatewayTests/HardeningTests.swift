@@ -69,7 +69,7 @@ final class HardeningTests: XCTestCase {
                       "job_retention": 60, "job_retention_count": 9, "prune_interval": 0.5}}
             """
         let config = try NodeConfig.parse(Array(text.utf8))
-        XCTAssertEqual(config.server.connections.idleTimeout, 1.5)
+        XCTAssertEqual(config.server.connections.idleTimeout, .milliseconds(1500))
         XCTAssertEqual(config.server.connections.maxConnections, 7)
         XCTAssertEqual(config.node.limits.maxContainers, 4)
         XCTAssertEqual(config.node.limits.maxOutputBytesPerJob, 20)

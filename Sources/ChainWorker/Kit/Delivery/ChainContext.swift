@@ -33,6 +33,6 @@ public struct ChainContext: Sendable {
         maxGasLimit = UInt64(max(21_000, config.chain.wallet.maxGasLimit))
         allowedSimulationErrors = Set(config.chain.wallet.allowedSimErrors)
         self.lookup = lookup ?? ContainerSetLookup(config: config)
-        computeTimeout = config.containers.map(\.timeout).reduce(0, +) + 5
+        computeTimeout = config.containers.map(\.timeout.inSeconds).reduce(0, +) + 5
     }
 }

@@ -41,7 +41,7 @@ public final class JobDispatcher: Service, Sendable {
         self.logger = logger
         self.options = options
         self.limits = config.node.limits
-        self.containerTimeouts = Dictionary(config.containers.map { ($0.id, $0.timeout) }, uniquingKeysWith: { $1 })
+        self.containerTimeouts = Dictionary(config.containers.map { ($0.id, $0.timeout.inSeconds) }, uniquingKeysWith: { $1 })
         (jobs, input) = AsyncStream.makeStream(of: JobRecord.self)
     }
 
@@ -98,7 +98,7 @@ public final class JobDispatcher: Service, Sendable {
     func timeout(for job: JobRecord) -> Double {
         if job.stream { return options.streamTimeout + options.timeoutMargin }
         let sum = job.containers.reduce(0) { $0 + (containerTimeouts[$1] ?? 180) }
-        return min(sum, limits.deadline) + options.timeoutMargin
+        return min(sum, limits.deadline.inSeconds) + options.timeoutMargin
     }
 
     /// Runs one job to its end (re-sending on a timeout) and records the result.
