@@ -53,6 +53,12 @@ let package = Package(
         .target(name: "InfernetBus", dependencies: [
             "CZeroMQ", "InfernetCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Every bus method and its message types, defined once (issue 13).
+        .target(name: "BusContract", dependencies: [
+            "InfernetBus", "InfernetCore", "EVM", "InfernetSDK",
+            .product(name: "BigInt", package: "BigInt"),
         ]),
         // EVM depends on nothing of ours: Ethereum primitives, ABI, RLP, signing, JSON-RPC.
         .target(name: "EVM", dependencies: [
@@ -87,7 +93,7 @@ let package = Package(
 
         // One folder per process: a library holding the logic (Kit) and a thin executable (Main).
         .target(name: "Supervisor", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "ComputeWorker",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit", "ComputeWorker",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -97,7 +103,7 @@ let package = Package(
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "ServiceKit",
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "ServiceKit", "BusContract",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -111,7 +117,7 @@ let package = Package(
         ], path: "Sources/Gateway/Main"),
 
         .target(name: "ComputeWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit",
+            "InfernetCore", "InfernetBus", "BusContract", "WorkerKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -124,7 +130,7 @@ let package = Package(
         ], path: "Sources/ComputeWorker/Main"),
 
         .target(name: "ChainWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK",
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "BusContract",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/ChainWorker/Kit"),
@@ -133,7 +139,7 @@ let package = Package(
         ], path: "Sources/ChainWorker/Main"),
 
         .target(name: "PaymentWorker", dependencies: [
-            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK",
+            "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "BusContract",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/PaymentWorker/Kit"),
@@ -184,12 +190,14 @@ let package = Package(
         ], path: "Sources/EVMBench"),
 
         .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", "EVM", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
+        .testTarget(name: "InfernetBusTests", dependencies: [
+            "InfernetBus", "BusContract", "EVM", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Fixtures shared by test targets (the project's Python, the devnet process).
         .target(name: "TestSupport", dependencies: ["EVM", "InfernetSDK"], path: "Tests/Support"),
         .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetSDK", "InfernetCore", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "InfernetCore", "InfernetBus", "EVM", "InfernetSDK", "TestSupport",
+            "Gateway", "InfernetCore", "InfernetBus", "EVM", "InfernetSDK", "TestSupport", "BusContract",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -197,7 +205,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ChainWorkerTests", dependencies: [
-            "ChainWorker", "EVM", "InfernetSDK", "InfernetCore", "TestSupport",
+            "ChainWorker", "EVM", "InfernetSDK", "InfernetCore", "TestSupport", "BusContract",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ServiceKitTests", dependencies: [
@@ -214,11 +222,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PaymentWorkerTests", dependencies: [
-            "PaymentWorker", "EVM", "InfernetSDK", "InfernetCore", "InfernetBus", "TestSupport",
+            "PaymentWorker", "EVM", "InfernetSDK", "InfernetCore", "InfernetBus", "TestSupport", "BusContract",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "NodeTests", dependencies: [
-            "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM",
+            "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM", "BusContract",
             "InfernetSDK", "PaymentWorker", "TestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

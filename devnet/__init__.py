@@ -1,8 +1,17 @@
 """Infernet devnet: a local Ethereum JSON-RPC chain (pyrevm or py-evm), with the Infernet SDK contracts."""
 import os
 
-from .chainbase import DEFAULT_CHAIN_ID, DEFAULT_KEYS, RPCError  # noqa: F401
-from .chain import DevChain  # noqa: F401
+# the chain (py-evm, pyrevm) is imported when first used, not with the package: devnet.client is
+# standard library only and is imported from venvs that have no EVM
+_LAZY = {"DEFAULT_CHAIN_ID": "chainbase", "DEFAULT_KEYS": "chainbase", "RPCError": "chainbase", "DevChain": "chain"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 BACKENDS = ("pyrevm", "pyevm")
 DEFAULT_BACKEND = "pyrevm"
@@ -21,6 +30,7 @@ def make_chain(backend: str | None = None, **kw):
     """A chain on the given execution backend (default: default_backend()); kw as DevChain's."""
     backend = backend or default_backend()
     if backend == "pyevm":
+        from .chain import DevChain
         return DevChain(**kw)
     if backend == "pyrevm":
         from .revm_chain import RevmChain

@@ -7,97 +7,55 @@ Usage: python -m devnet.bench [--backends pyevm,pyrevm] [--txs-pyevm 200] [--txs
 """
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import time
 
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-KEY = "0x" + "00" * 31 + "01"
-NODE = "0x" + "00" * 31 + "02"
-ZERO = "0x" + "00" * 20
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from devnet.client import DEVNET_KEYS, ZERO, Devnet, sign_transaction
 
-
-class RPC:
-    """A minimal keep-alive JSON-RPC client on a raw socket: http.client's header parsing would cost
-    about as much per call as the pyrevm devnet's whole transaction, and this measures the devnet."""
-
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port))
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.f = self.s.makefile("rb")
-        self.i = 0
-
-    def __call__(self, m, *p):
-        self.i += 1
-        body = json.dumps({"jsonrpc": "2.0", "id": self.i, "method": m, "params": list(p)}).encode()
-        self.s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
-                       + str(len(body)).encode() + b"\r\n\r\n" + body)
-        status = self.f.readline()
-        if not status.startswith(b"HTTP/1.1 200"):
-            raise RuntimeError(f"HTTP {status!r}")
-        n = 0
-        while True:
-            h = self.f.readline()
-            if h in (b"\r\n", b""):
-                break
-            if h[:15].lower() == b"content-length:":
-                n = int(h[15:])
-        r = json.loads(self.f.read(n))
-        if "error" in r:
-            raise RuntimeError(r["error"])
-        return r["result"]
+KEY, NODE = DEVNET_KEYS[1], DEVNET_KEYS[2]
 
 
 def sel(sig):
     return keccak(text=sig)[:4]
 
 
-class Devnet:
+class Backend:
     """One devnet process with the contracts; its sequential-transaction run can be done in chunks, so
     that two backends measured in one run alternate and see the same machine load."""
 
     def __init__(self, backend: str, N: int):
         t0 = time.monotonic()
         self.backend, self.N = backend, N
-        self.p = subprocess.Popen([sys.executable, "-m", "devnet", "--port", "0", "--deploy", "--backend", backend],
-                                  cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        self.info = info = json.loads(self.p.stdout.readline()[len("DEVNET READY "):])
-        self.rpc = rpc = RPC(info["port"])
-        head = rpc("eth_getBlockByNumber", "latest", False)
+        self.devnet = Devnet(backend=backend).start()
+        self.info = info = self.devnet.info
+        self.rpc = rpc = self.devnet.rpc
+        head = rpc.block("latest")
         self.drift_ready = int(head["timestamp"], 16) - time.time()
         self.startup = time.monotonic() - t0
         self.base = int(head["baseFeePerGas"], 16)
         # sequential raw transactions (Inbox.write: storage writes + an event, one tx per block)
-        acct = Account.from_key(KEY)
-        n0 = int(rpc("eth_getTransactionCount", acct.address, "pending"), 16)
+        n0 = rpc.nonce(Account.from_key(KEY).address)
         data = sel("write(bytes32,bytes,bytes,bytes)") + encode(["bytes32", "bytes", "bytes", "bytes"], [b"\x01" * 32, b"", b"x", b""])
         self.raws = [self.tx(KEY, info["addresses"]["inbox"], data, n0 + i) for i in range(N)]
         self.sent, self.seconds = 0, 0.0
 
     def tx(self, key, to, data, nonce, gas=500_000):
-        t = {"type": 2, "chainId": self.info["chainId"], "nonce": nonce, "to": to, "value": 0, "data": "0x" + data.hex(),
-             "gas": gas, "maxFeePerGas": 10 * self.base + 10**9, "maxPriorityFeePerGas": 10**9}
-        return "0x" + Account.sign_transaction(t, key).raw_transaction.hex()
+        return sign_transaction(key, self.info["chainId"], nonce, to, data, gas, max_fee=10 * self.base + 10**9)
 
     def send_chunk(self, k: int):
         chunk = self.raws[self.sent:self.sent + k]
         t = time.monotonic()
         for r in chunk:
-            h = self.rpc("eth_sendRawTransaction", r)
+            h = self.rpc.send_raw(r)
         assert self.rpc("eth_getTransactionReceipt", h)["status"] == "0x1"
         self.seconds += time.monotonic() - t
         self.sent += len(chunk)
 
     def stop(self):
-        self.p.terminate()
-        self.p.wait(10)
+        self.devnet.stop()
 
     def finish(self) -> dict:
         try:
@@ -108,18 +66,14 @@ class Devnet:
     def _rest(self) -> dict:
         rpc, info, a, N = self.rpc, self.info, self.info["addresses"], self.sent
         tps = N / self.seconds
-        drift_burst = int(rpc("eth_getBlockByNumber", "latest", False)["timestamp"], 16) - time.time()
+        drift_burst = int(rpc.block("latest")["timestamp"], 16) - time.time()
         acct, node = Account.from_key(KEY), Account.from_key(NODE)
         tx = self.tx
 
         # deliverCompute gas, callback without / with payment (ETH, no fee, no verifier)
         def send(key, to, data):
-            who = Account.from_key(key).address
-            n = int(rpc("eth_getTransactionCount", who, "pending"), 16)
-            h = rpc("eth_sendRawTransaction", tx(key, to, data, n, gas=3_000_000))
-            r = rpc("eth_getTransactionReceipt", h)
-            assert r["status"] == "0x1", r
-            return r
+            n = rpc.nonce(Account.from_key(key).address)
+            return rpc.wait_receipt(rpc.send_raw(tx(key, to, data, n, gas=3_000_000)))
 
         def request(amount, wallet):
             r = send(KEY, a["callbackConsumer"], sel("requestCompute(string,bytes,uint16,address,uint256,address,address)") +
@@ -140,12 +94,12 @@ class Devnet:
             from eth_utils import to_checksum_address
             return to_checksum_address("0x" + r["logs"][-1]["data"][-40:])
         cw, nw = new_wallet(acct.address), new_wallet(node.address)
-        rpc("eth_sendTransaction", {"from": acct.address, "to": cw, "value": hex(10**18)})
+        rpc.send_transaction(acct.address, cw, value=10**18)
         send(KEY, cw, sel("approve(address,address,uint256)") + encode(["address", "address", "uint256"], [a["callbackConsumer"], ZERO, 10**18]))
         gas_paid = deliver(request(10**15, cw), nw)
         t = time.monotonic()
         for _ in range(50):
-            rpc("eth_blockNumber")
+            rpc.block_number()
         bn_ms = (time.monotonic() - t) / 50 * 1000
         t = time.monotonic()
         for _ in range(50):
@@ -167,7 +121,7 @@ def main(argv=None):
     nets = {}
     try:
         for b in names:
-            nets[b] = Devnet(b, getattr(a, "txs_" + b))
+            nets[b] = Backend(b, getattr(a, "txs_" + b))
         # alternate chunks so that both backends see the same machine load
         rounds = 10
         for i in range(rounds):
@@ -176,8 +130,7 @@ def main(argv=None):
         res = {b: nets[b].finish() for b in names}
     finally:
         for d in nets.values():
-            if d.p.poll() is None:
-                d.stop()
+            d.stop()
     for b in names:
         m = res[b]
         print(f"== {b}")

@@ -28,7 +28,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -38,17 +37,10 @@ import threading
 import time
 from collections import Counter
 
-from eth_abi import decode, encode
-from eth_account import Account
+from eth_abi import encode
 from eth_utils import keccak
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ZERO = "0x" + "00" * 20
-
-
-def key(i: int) -> str:
-    """Devnet key i (1..10): 0x00..0i."""
-    return "0x" + f"{i:064x}"
+from devnet.client import DEVNET_KEYS, RPC, ROOT, ZERO, Devnet, RPCError, Signer, free_port
 
 
 def sel(sig: str) -> bytes:
@@ -58,84 +50,6 @@ def sel(sig: str) -> bytes:
 CREATED = "0x" + keccak(text="SubscriptionCreated(uint32)").hex()
 FULFILLED = "0x" + keccak(text="SubscriptionFulfilled(uint32,address)").hex()
 REQUEST = "requestCompute(string,bytes,uint16,address,uint256,address,address)"
-
-
-class RPCError(RuntimeError):
-    pass
-
-
-class RPC:
-    """A small JSON-RPC client over one keep-alive connection (one per thread)."""
-
-    def __init__(self, url: str, timeout: float = 120):
-        host, port = url.split("//", 1)[1].rstrip("/").split(":")
-        self.host, self.port, self.timeout = host, int(port), timeout
-        self.local = threading.local()
-        self.i = 0
-
-    def _post(self, payload):
-        c = getattr(self.local, "c", None)
-        for attempt in (0, 1):
-            if c is None:
-                c = self.local.c = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            try:
-                c.request("POST", "/", json.dumps(payload), {"Content-Type": "application/json"})
-                return json.loads(c.getresponse().read())
-            except (http.client.HTTPException, ConnectionError, OSError):
-                c.close()
-                c = self.local.c = None
-                if attempt:
-                    raise
-
-    def __call__(self, method, *params):
-        self.i += 1
-        r = self._post({"jsonrpc": "2.0", "id": self.i, "method": method, "params": list(params)})
-        if "error" in r:
-            raise RPCError(f"{method}: {r['error']}")
-        return r["result"]
-
-    def batch(self, calls):
-        """[(method, params)] -> [{"result"} or {"error"}] in order."""
-        if not calls:
-            return []
-        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in enumerate(calls)]
-        out = self._post(payload)
-        return sorted(out, key=lambda r: r["id"])
-
-    def block_number(self) -> int:
-        return int(self("eth_blockNumber"), 16)
-
-    def receipt(self, h, timeout=60, poll=0.05):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            r = self("eth_getTransactionReceipt", h)
-            if r:
-                if r["status"] != "0x1":
-                    raise RPCError(f"transaction {h} reverted")
-                return r
-            time.sleep(poll)
-        raise RPCError(f"transaction {h} not mined within {timeout} s")
-
-
-class Signer:
-    """Signs type-2 transactions from one devnet key with locally tracked nonces."""
-
-    def __init__(self, rpc: RPC, chain_id: int, index: int):
-        self.rpc, self.chain_id = rpc, chain_id
-        self.key = key(index)
-        self.address = Account.from_key(self.key).address
-        self.nonce = int(rpc("eth_getTransactionCount", self.address, "pending"), 16)
-
-    def sign(self, to, data: bytes, gas: int) -> str:
-        t = {"type": 2, "chainId": self.chain_id, "nonce": self.nonce, "value": 0, "data": "0x" + data.hex(),
-             "gas": gas, "maxFeePerGas": 500 * 10**9, "maxPriorityFeePerGas": 10**9}
-        if to:
-            t["to"] = to
-        self.nonce += 1
-        return "0x" + Account.sign_transaction(t, self.key).raw_transaction.hex()
-
-    def send(self, to, data: bytes, gas: int) -> dict:
-        return self.rpc.receipt(send_raws(self.rpc, [self.sign(to, data, gas)])[0])
 
 
 def send_raws(rpc: RPC, raws: list[str], chunk: int = 50) -> list[str]:
@@ -155,7 +69,7 @@ def send_raws(rpc: RPC, raws: list[str], chunk: int = 50) -> list[str]:
             elif "exceeds block gas limit" in r["error"]["message"]:
                 break
             else:
-                raise RPCError(f"eth_sendRawTransaction: {r['error']}")
+                raise RPCError("eth_sendRawTransaction", str(r["error"].get("message")), r["error"].get("code"))
             ok += 1
         i += ok
         if ok < len(part):  # block full: wait for the next one
@@ -179,41 +93,10 @@ def created_id(receipt: dict, coordinator: str) -> int:
     for log in receipt["logs"]:
         if log["address"].lower() == coordinator.lower() and log["topics"][0] == CREATED:
             return int(log["topics"][1], 16)
-    raise RPCError("no SubscriptionCreated in the receipt")
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    raise RPCError("eth_getTransactionReceipt", "no SubscriptionCreated in the receipt")
 
 
 # ---------------------------------------------------------------------------- processes
-
-class Devnet:
-    def __init__(self, workdir: str, block_time: float | None, backend: str | None = None):
-        args = [sys.executable, "-m", "devnet", "--port", "0", "--deploy"] + (["--backend", backend] if backend else [])
-        if block_time:
-            args += ["--block-time", str(block_time)]
-        self.log = open(os.path.join(workdir, "devnet.log"), "w")
-        self.p = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.p.stdout.readline()
-        if not line.startswith("DEVNET READY "):
-            raise SystemExit(f"devnet did not start: {line!r} (see {self.log.name})")
-        self.info = json.loads(line[len("DEVNET READY "):])
-        self.url = self.info["rpc"]
-        self.addresses = self.info["addresses"]
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-
 
 class Node:
     def __init__(self, bin_dir: str, workdir: str, name: str, rpc_url: str, registry: str, key_index: int,
@@ -227,7 +110,7 @@ class Node:
             "server": {"port": self.port, "bind_address": "127.0.0.1", "rate_limit": {"num_requests": 100000, "period": 60}},
             "containers": [hello],
             "chain": {"enabled": True, "rpc_url": rpc_url, "registry_address": registry, "trail_head_blocks": 0,
-                      "wallet": {"private_key": key(key_index)},
+                      "wallet": {"private_key": DEVNET_KEYS[key_index]},
                       "snapshot_sync": {"sleep": 0, "sync_period": 0.1}},
             "node": {"data_dir": self.data_dir},
         }
@@ -387,7 +270,7 @@ class Fulfilments:
 
 
 def wait_mined(rpc: RPC, h: str, poll=0.02):
-    r = rpc.receipt(h, poll=poll)
+    r = rpc.wait_receipt(h, poll=poll)
     return r, time.monotonic()
 
 
@@ -495,7 +378,8 @@ def throughput_run(rpc, signer, addresses, container, m, deliverer=None, timeout
 
 def bulk_create(rpc, signer, addresses, total, container="bench-sync-unserved", per_tx=220):
     art = json.load(open(os.path.join(ROOT, "contracts", "abi", "BulkSubscriber.json")))
-    r = signer.send(None, bytes.fromhex(art["bytecode"][2:]) + encode(["address"], [addresses["coordinator"]]), 3_000_000)
+    r = rpc.wait_receipt(send_raws(rpc, [signer.sign(None, bytes.fromhex(art["bytecode"][2:]) +
+                                                     encode(["address"], [addresses["coordinator"]]), 3_000_000)])[0])
     bulk = r["contractAddress"]
     f = sel("createMany(string,uint256,uint32,uint32)")
     left = total
@@ -504,7 +388,7 @@ def bulk_create(rpc, signer, addresses, total, container="bench-sync-unserved", 
         # 128k gas each (cold storage writes of the Subscription struct)
         h = send_raws(rpc, [signer.sign(bulk, f + encode(["string", "uint256", "uint32", "uint32"], [container, n, 1, 0]),
                                         min(29_500_000, 140_000 * n + 100_000))])[0]
-        rpc.receipt(h, timeout=120, poll=0.1)
+        rpc.wait_receipt(h, timeout=120, poll=0.1)
         left -= n
 
 
@@ -596,12 +480,14 @@ def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
     node = None
     try:
         say(f"node bench: binaries {bin_dir}; devnet backend {backend}, block time {a.block_time:g} s; work dir {work}")
-        devnet = Devnet(work, a.block_time, backend)
+        devnet = Devnet(backend=backend, block_time=a.block_time, log_path=os.path.join(work, "devnet.log"),
+                        rpc_timeout=120)
         procs.append(devnet)
-        rpc = RPC(devnet.url)
+        devnet.start()
+        rpc = devnet.rpc
         addr = devnet.addresses
-        cid = devnet.info["chainId"]
-        requester, base_requester, base_deliverer, bulk_key = (Signer(rpc, cid, i) for i in (3, 6, 4, 5))
+        requester, base_requester, base_deliverer, bulk_key = (Signer(rpc, DEVNET_KEYS[i], devnet.chain_id)
+                                                               for i in (3, 6, 4, 5))
 
         # ---- baselines a, b: a minimal Python deliverer, container the node does not serve
         say(f"[a] latency baseline: {n} requests delivered by a Python deliverer ...")
@@ -652,7 +538,7 @@ def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
         say(f"    created in {time.monotonic() - t:.1f} s; the Coordinator now holds {total} subscriptions")
         proxy = CountingProxy(devnet.url)
         procs.append(proxy)
-        base_rpc = RPC(proxy.url)
+        base_rpc = RPC(proxy.url, timeout=120)
         bsec, bcalls = reader_baseline(base_rpc, addr["reader"], total + 1)
         base_calls = proxy.total()
         figures["sync_baseline"] = {"subscriptions": total, "seconds": bsec, "rpc_calls": base_calls}

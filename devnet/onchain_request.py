@@ -18,13 +18,13 @@ import re
 from eth_abi import decode
 from eth_utils import to_checksum_address
 
-from devnet.node_bench import FULFILLED, RPC, RPCError, Signer, created_id, request_data, sel
+from devnet.client import DEVNET_KEYS, RPC, RPCError, Signer
+from devnet.node_bench import FULFILLED, created_id, request_data, sel
 from eth_abi import encode
 
 
 def call(rpc, to, sig, types, args, returns):
-    data = "0x" + (sel(sig) + encode(types, args)).hex()
-    return decode(returns, bytes.fromhex(rpc("eth_call", {"to": to, "data": data}, "latest")[2:]))
+    return decode(returns, rpc.eth_call(to, sel(sig) + encode(types, args)))
 
 
 def main(argv=None):
@@ -40,7 +40,7 @@ def main(argv=None):
     addresses = json.load(open(a.addresses))
     consumer, coordinator = addresses["callbackConsumer"], addresses["coordinator"]
     rpc = RPC(a.rpc)
-    signer = Signer(rpc, int(rpc("eth_chainId"), 16), a.key_index)
+    signer = Signer(rpc, DEVNET_KEYS[a.key_index])
     try:
         r = signer.send(consumer, request_data(a.container, a.input.encode()), 400_000)
     except RPCError as e:

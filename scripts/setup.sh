@@ -16,7 +16,8 @@ if [ "${1:-}" = "--services" ]; then mode=services; fi
 if [ "${1:-}" = "--ezkl" ]; then mode=ezkl; fi
 if [ "${1:-}" = "--hostile" ]; then mode=hostile; fi
 
-apt_packages=(libzmq3-dev libsecp256k1-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config python3-venv)
+apt_packages=(libzmq3-dev libsecp256k1-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config python3-venv
+  nodejs)  # nodejs: ../shared/tools' echo service and load generator (scripts/bench-offchain.py)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,7 +11,8 @@ cd "$root"
 for backend in ${DEVNET_BACKENDS:-pyrevm pyevm}; do
     t0=$(date +%s)
     if [ "$backend" = pyrevm ]; then
-        DEVNET_BACKEND=pyrevm "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/Python "$@"
+        DEVNET_BACKEND=pyrevm "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/Python \
+            --ignore=Tests/Python/bench/test_offchain_bench.py "$@"   # its own stage in scripts/test.sh
     else
         DEVNET_BACKEND="$backend" "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/Python/contracts Tests/Python/devnet "$@"
     fi

@@ -34,6 +34,8 @@ export INFERNET_BIN_DIR
 # A bound, so a hung test fails CI instead of eating its time; line-buffered so a log shows where.
 stage "Swift tests" timeout 2400 stdbuf -oL -eL swift test --skip-build
 stage "Python tests: devnet, contracts" bash scripts/test-python.sh
+stage "Off-chain benchmark smoke test (scripts/bench-offchain.py, 1 and 8 clients)" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/Python/bench/test_offchain_bench.py
 stage "Python tests: inference services (ONNX, Torch)" bash scripts/test-services.sh
 stage "Python tests: examples (examples/*/run.sh against a devnet)" bash scripts/test-examples.sh
 stage "Python tests: EZKL proofs (compiler, differential, on chain through the node)" bash scripts/test-ezkl.sh

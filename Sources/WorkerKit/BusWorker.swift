@@ -3,34 +3,31 @@ import InfernetCore
 import Logging
 import ServiceLifecycle
 
-/// A bus request handler: given one request, produce its reply (chunks go through `peer`).
-public protocol BusRequestHandler: Sendable {
-    func handle(_ request: BusRequest, peer: BusPeer) async -> BusReply
-}
-
-/// Serves the requests the broker routes to this peer, many at once, and drains on graceful
-/// shutdown: stop taking new requests, finish the ones in flight, then leave.
-public struct BusWorkerService<Handler: BusRequestHandler>: Service, CustomStringConvertible {
+/// Serves the requests the broker routes to this peer through a router, many at once, and
+/// drains on graceful shutdown: stop taking new requests, finish the ones in flight, then leave.
+/// It owns the peer's lifecycle: starts it first, stops it last.
+public struct BusWorkerService: Service, CustomStringConvertible {
     let peer: BusPeer
-    let handler: Handler
+    let router: BusRouter
     let logger: Logger
 
-    public init(peer: BusPeer, handler: Handler, logger: Logger) {
+    public init(peer: BusPeer, router: BusRouter, logger: Logger) {
         self.peer = peer
-        self.handler = handler
+        self.router = router
         self.logger = logger
     }
 
-    /// What the service group logs at debug level: the handler's type, never its config.
-    public var description: String { "BusWorkerService<\(Handler.self)>" }
+    /// What the service group logs at debug level: the service and its methods, never config.
+    public var description: String { "BusWorkerService(\(router.service): \(router.methods.joined(separator: ", ")))" }
 
     public func run() async throws {
+        try peer.start()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for await request in peer.incoming {
                     group.addTask {
-                        let reply = await handler.handle(request, peer: peer)
-                        peer.reply(reply)
+                        let writer = BusStreamWriter { peer.send(BusChunk(id: request.id, data: $0)) }
+                        peer.reply(await router.handle(request, writer: writer))
                     }
                 }
             }

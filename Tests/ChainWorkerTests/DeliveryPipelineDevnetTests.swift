@@ -1,3 +1,4 @@
+import BusContract
 @testable import ChainWorker
 import EVM
 import InfernetSDK

@@ -1,3 +1,5 @@
+import BusContract
+import EVM
 @testable import ChainWorker
 import Foundation
 import InfernetCore
@@ -27,7 +29,7 @@ final class ReceiptOutboxTests: XCTestCase {
 
     func receipt(_ interval: UInt32, hash: String) -> DeliveryReceipt {
         DeliveryReceipt(subscriptionID: 7, interval: interval, transactionHash: hash, containers: ["hello"],
-                        paymentToken: "0x0000000000000000000000000000000000000000")
+                        paymentToken: .zero)
     }
 
     func testReceiptSurvivesThePaymentWorkerBeingDownAndARestart() async throws {

@@ -1,7 +1,7 @@
 import EVM
 import Foundation
 import Gateway
-import InfernetBus
+import BusContract
 import InfernetCore
 import Logging
 import XCTest
@@ -17,11 +17,14 @@ final class DelegatedBusTests: XCTestCase {
         init() throws {
             let directory = try TestNode.tempDirectory()
             endpoint = "ipc://\(directory.path)/bus.ipc"
-            broker = try Broker(options: Broker.Options(endpoint: endpoint, heartbeatInterval: 0.05), logger: TestNode.logger())
+            broker = Broker(options: Broker.Options(endpoint: endpoint, heartbeatInterval: .milliseconds(50)),
+                            logger: TestNode.logger())
+            try broker.start()
             gateway = try BusPeer(options: BusPeer.Options(
                 endpoint: endpoint, identity: "gateway-\(UUID().uuidString.prefix(6))",
-                announcement: PeerAnnouncement(service: "gateway", pid: getpid()), heartbeatInterval: 0.05),
+                announcement: PeerAnnouncement(service: .gateway, pid: getpid()), heartbeatInterval: .milliseconds(50)),
                 logger: TestNode.logger())
+            try gateway.start()
         }
 
         func stop() {
@@ -35,8 +38,9 @@ final class DelegatedBusTests: XCTestCase {
         defer { bus.stop() }
         let chain = try BusPeer(options: BusPeer.Options(
             endpoint: bus.endpoint, identity: "chain-test",
-            announcement: PeerAnnouncement(service: "chain", pid: getpid()), heartbeatInterval: 0.05),
+            announcement: PeerAnnouncement(service: .chain, pid: getpid()), heartbeatInterval: .milliseconds(50)),
             logger: TestNode.logger())
+        try chain.start()
         defer { chain.stop() }
         let received = Task { () -> BusRequest? in
             for await request in chain.incoming {
@@ -47,10 +51,10 @@ final class DelegatedBusTests: XCTestCase {
         }
         let message = DelegatedSubscriptionMessage(
             try Delegation.request(Delegation.subscription(), signedBy: Delegation.key(1)), containers: ["echo"])
-        try await BusDelegatedSubscriptions(peer: bus.gateway, timeout: 5).accept(message)
+        try await BusDelegatedSubscriptions(peer: bus.gateway, timeout: .seconds(5)).accept(message)
         let delivered = await received.value
         let request = try XCTUnwrap(delivered)
-        XCTAssertEqual(request.method, ChainMethod.delegatedSubscription)
+        XCTAssertEqual(request.method, Methods.chain.delegatedSubscription.name)
         XCTAssertEqual(try BusBody.decode(DelegatedSubscriptionMessage.self, from: request.body), message)
     }
 
@@ -60,11 +64,39 @@ final class DelegatedBusTests: XCTestCase {
         let message = DelegatedSubscriptionMessage(
             try Delegation.request(Delegation.subscription(), signedBy: Delegation.key(1)), containers: ["echo"])
         do {
-            try await BusDelegatedSubscriptions(peer: bus.gateway, timeout: 0.3).accept(message)
+            try await BusDelegatedSubscriptions(peer: bus.gateway, timeout: .milliseconds(300)).accept(message)
             XCTFail("accepted without a chain worker")
         } catch {
             XCTAssertEqual(error.status, .serviceUnavailable)
             XCTAssertEqual(error.message, "Chain worker did not answer")
+        }
+    }
+
+    /// A chain worker that is not ready answers `unavailable`: the client gets a 503 naming why.
+    func testChainWorkerNotReadyIs503WithTheReason() async throws {
+        let bus = try Bus()
+        defer { bus.stop() }
+        let chain = try BusPeer(options: BusPeer.Options(
+            endpoint: bus.endpoint, identity: "chain-test",
+            announcement: PeerAnnouncement(service: .chain, pid: getpid()), heartbeatInterval: .milliseconds(50)),
+            logger: TestNode.logger())
+        try chain.start()
+        defer { chain.stop() }
+        var router = BusRouter(service: .chain)
+        router.on(Methods.chain.delegatedSubscription) { _ in throw BusFailure(.unavailable, "not ready yet") }
+        let serving = Task { [router] in
+            for await request in chain.incoming { chain.reply(await router.handle(request)) }
+        }
+        defer { serving.cancel() }
+        let message = DelegatedSubscriptionMessage(
+            try Delegation.request(Delegation.subscription(), signedBy: Delegation.key(1)), containers: ["echo"])
+        do {
+            try await BusDelegatedSubscriptions(peer: bus.gateway, timeout: .seconds(5)).accept(message)
+            XCTFail("accepted by a chain worker that is not ready")
+        } catch {
+            XCTAssertEqual(error.status, .serviceUnavailable)
+            XCTAssertEqual(error.message, "Chain worker unavailable")
+            XCTAssertEqual(error.params?["reason"], .string("not ready yet"))
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Gateway
 import Hummingbird
 import HummingbirdTesting
-import InfernetBus
+import BusContract
 import InfernetCore
 import XCTest
 

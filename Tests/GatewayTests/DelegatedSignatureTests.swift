@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
@@ -90,10 +91,16 @@ final class DelegatedSignatureTests: XCTestCase {
         XCTAssertEqual(message.containers, ["echo"])
         XCTAssertEqual(message.nonce, 9)
         XCTAssertEqual(message.data, #"{"prompt":"hi"}"#)
-        XCTAssertEqual(message.subscription.paymentAmount, "123456789012000000000000")
-        XCTAssertEqual(message.subscription.containerID, Hex.encode(ContainerSet.hash(["echo"])))
-        XCTAssertEqual(message.subscription.owner, Delegation.consumer.checksummed)
-        XCTAssertEqual(message.r, Hex.encode(request.signature.signature.r))
+        XCTAssertEqual(message.subscription, request.subscription)
+        XCTAssertEqual(message.subscription.paymentAmount, BigUInt(123_456_789_012) * 1_000_000_000_000)
+        XCTAssertEqual(message.subscription.containerID, ContainerSet.hash(["echo"]))
+        XCTAssertEqual(message.r, request.signature.signature.r)
         XCTAssertEqual(message.v, request.signature.signature.v)
+        // On the wire: the owner checksummed, the amount in decimal, bytes as 0x hex.
+        let wire = BusBody.encode(message)
+        XCTAssertTrue(wire.contains(#""owner":"\#(Delegation.consumer.checksummed)""#), wire)
+        XCTAssertTrue(wire.contains(#""paymentAmount":"123456789012000000000000""#), wire)
+        XCTAssertTrue(wire.contains(#""r":"\#(Hex.encode(request.signature.signature.r))""#), wire)
+        XCTAssertEqual(try BusBody.decode(DelegatedSubscriptionMessage.self, from: wire), message)
     }
 }

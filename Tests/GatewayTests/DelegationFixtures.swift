@@ -1,5 +1,6 @@
 import EVM
 import InfernetSDK
+import BusContract
 import Foundation
 import Gateway
 import InfernetCore

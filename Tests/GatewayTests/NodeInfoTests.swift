@@ -1,6 +1,6 @@
 import Foundation
 import Gateway
-import InfernetBus
+import BusContract
 import InfernetCore
 import XCTest
 
@@ -113,7 +113,7 @@ final class NodeInfoTests: XCTestCase {
 /// A bus that is never called (router-only tests).
 struct UnusedBus: ComputeBus {
     func run(_ request: ComputeRequest, timeout: Double) async throws -> ComputeResult { throw TestFailure("unused") }
-    func stream(_ request: ComputeRequest, timeout: Double) -> AsyncThrowingStream<StreamEvent, any Error> {
+    func stream(_ request: ComputeRequest, timeout: Double) -> AsyncThrowingStream<BusStreamEvent<ComputeResult>, any Error> {
         AsyncThrowingStream { $0.finish(throwing: TestFailure("unused")) }
     }
     func resources(modelID: String?, timeout: Double) async throws -> ResourcesResult { throw TestFailure("unused") }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BusContract
 import Foundation
 import Gateway
 import InfernetBus
@@ -64,12 +65,15 @@ final class TestNode: @unchecked Sendable {
         config = try TestNode.makeConfig(rateLimit: rateLimit, directory: directory)
         let logger = TestNode.logger()
         let endpoint = "ipc://\(directory.path)/bus.ipc"
-        broker = try Broker(options: Broker.Options(endpoint: endpoint, heartbeatInterval: 0.05), logger: logger)
+        broker = Broker(options: Broker.Options(endpoint: endpoint, heartbeatInterval: .milliseconds(50)), logger: logger)
+        try broker.start()
         worker = try FakeComputeWorker(endpoint: endpoint, logger: logger)
         gatewayPeer = try BusPeer(
             options: BusPeer.Options(endpoint: endpoint, identity: "gateway-\(UUID().uuidString.prefix(6))",
-                                     announcement: PeerAnnouncement(service: "gateway", pid: getpid()), heartbeatInterval: 0.05),
+                                     announcement: PeerAnnouncement(service: .gateway, pid: getpid()),
+                                     heartbeatInterval: .milliseconds(50)),
             logger: logger)
+        try gatewayPeer.start()
         store = try JobStore(path: JobStore.path(dataDirectory: directory.path))
         var options = Gateway.Options(host: "127.0.0.1", port: 0)
         options.dispatcher.grace = grace
@@ -152,16 +156,20 @@ final class FakeComputeWorker: Sendable {
             options: BusPeer.Options(
                 endpoint: endpoint, identity: "compute-\(UUID().uuidString.prefix(6))",
                 announcement: PeerAnnouncement(
-                    service: "compute",
+                    service: .compute,
                     containers: ["echo", "chain2", "fail", "streamer", "proofer", "internal", "restricted", "slow"],
                     pid: getpid()),
-                heartbeatInterval: 0.05),
+                heartbeatInterval: .milliseconds(50)),
             logger: logger)
+        try peer.start()
         self.peer = peer
+        let router = Self.router
         task = Task {
             await withDiscardingTaskGroup { group in
                 for await request in peer.incoming {
-                    group.addTask { peer.reply(await FakeComputeWorker.handle(request, peer: peer)) }
+                    group.addTask {
+                        peer.reply(await router.handle(request, writer: BusStreamWriter { peer.send(BusChunk(id: request.id, data: $0)) }))
+                    }
                 }
             }
         }
@@ -172,24 +180,26 @@ final class FakeComputeWorker: Sendable {
         task.cancel()
     }
 
-    static func handle(_ request: BusRequest, peer: BusPeer) async -> BusReply {
-        if request.method == ComputeMethod.resources {
-            let query = (try? BusBody.decode(ResourcesRequest.self, from: request.body)) ?? ResourcesRequest(modelID: nil)
+    static var router: BusRouter {
+        var router = BusRouter(service: .compute)
+        router.on(Methods.compute.resources) { query in
             var resources = ["echo": #"{"version":"1.0","service_id":"echo"}"#, "broken": "not json"]
             if let model = query.modelID { resources = ["echo": #"{"supported":\#(model == "m1")}"#] }
-            return BusReply(id: request.id, body: BusBody.encode(ResourcesResult(resources: resources)))
+            return ResourcesResult(resources: resources)
         }
-        guard let compute = try? BusBody.decode(ComputeRequest.self, from: request.body) else {
-            return BusReply(id: request.id, error: "bad body")
-        }
+        router.on(Methods.compute.run, streaming: { compute, chunks in await run(compute, chunks: chunks) })
+        return router
+    }
+
+    static func run(_ compute: ComputeRequest, chunks: BusStreamWriter) async -> ComputeResult {
         if compute.stream {
             let pieces = ["Hello, ", "streaming ", "world!"]
             for piece in pieces {
-                peer.send(BusChunk(id: request.id, data: piece))
+                chunks.write(piece)
                 try? await Task.sleep(for: .milliseconds(150))
             }
             let outcome = ContainerOutcome(container: compute.containers[0], output: "{\"output\":" + JSONValue.string(pieces.joined()).jsonText + "}")
-            return BusReply(id: request.id, body: BusBody.encode(ComputeResult(jobID: compute.jobID, outcomes: [outcome])))
+            return ComputeResult(jobID: compute.jobID, outcomes: [outcome])
         }
         var outcomes: [ContainerOutcome] = []
         var data = compute.data
@@ -203,6 +213,6 @@ final class FakeComputeWorker: Sendable {
             outcomes.append(ContainerOutcome(container: container, output: output))
             data = output
         }
-        return BusReply(id: request.id, body: BusBody.encode(ComputeResult(jobID: compute.jobID, outcomes: outcomes)))
+        return ComputeResult(jobID: compute.jobID, outcomes: outcomes)
     }
 }

@@ -8,11 +8,11 @@ final class BrokerStateTests: XCTestCase {
     let workerB = Array("compute-2".utf8)
 
     func request(_ id: String, containers: [String] = ["a"], stream: Bool = false) -> BusMessage {
-        .request(BusRequest(id: id, service: "compute", method: "compute.run", containers: containers, stream: stream, body: "{}"))
+        .request(BusRequest(id: id, service: .compute, method: "compute.run", containers: containers, stream: stream, body: "{}"))
     }
 
     func join(_ state: inout BrokerState, _ identity: [UInt8], containers: [String], pid: Int32, capacity: Int = 100, at now: Double = 0) -> [BrokerState.Outgoing] {
-        state.received(.ready(PeerAnnouncement(service: "compute", containers: containers, pid: pid, capacity: capacity)), from: identity, at: now)
+        state.received(.ready(PeerAnnouncement(service: .compute, containers: containers, pid: pid, capacity: capacity)), from: identity, at: now)
     }
 
     func testRoutesToAWorkerServingEveryContainer() {
@@ -76,7 +76,7 @@ final class BrokerStateTests: XCTestCase {
         _ = state.received(request("s1", stream: true), from: gateway, at: 0)
         let out = state.processExited(pid: 1, at: 0.1)
         guard case .reply(let reply) = out.first?.message else { return XCTFail("expected a reply, got \(out)") }
-        XCTAssertNotNil(reply.error)
+        XCTAssertEqual(reply.error?.code, .workerLost)
         XCTAssertEqual(out.first?.to, gateway)
     }
 
@@ -99,7 +99,7 @@ final class BrokerStateTests: XCTestCase {
         var state = BrokerState(liveness: 100, queueTimeout: 2)
         _ = state.received(request("r1", containers: ["zzz"]), from: gateway, at: 0)
         let (out, _) = state.tick(at: 3)
-        XCTAssertTrue(out.contains { if case .reply(let r) = $0.message { r.error?.contains("zzz") == true } else { false } })
+        XCTAssertTrue(out.contains { if case .reply(let r) = $0.message { r.error?.code == .unavailable && r.error?.message.contains("zzz") == true } else { false } })
     }
 
     func testCapacityIsRespected() {

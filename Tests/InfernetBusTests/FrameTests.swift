@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import InfernetBus
@@ -5,13 +6,25 @@ import XCTest
 final class FrameTests: XCTestCase {
     func testRoundTrip() throws {
         let messages: [BusMessage] = [
-            .ready(PeerAnnouncement(service: "compute", containers: ["a", "b"], pid: 42, capacity: 7)),
+            .ready(PeerAnnouncement(service: .compute, containers: ["a", "b"], pid: 42, capacity: 7)),
             .heartbeat, .disconnect,
-            .request(BusRequest(id: "1", service: "compute", method: "compute.run", containers: ["a"], stream: true, body: "{\"x\":1}")),
-            .reply(BusReply(id: "1", error: "boom", body: "")),
+            .request(BusRequest(id: "1", service: .compute, method: "compute.run", containers: ["a"], stream: true, body: "{\"x\":1}")),
+            .reply(BusReply(id: "1", error: BusFailure(.rejected, "boom"), body: "")),
             .chunk(BusChunk(id: "1", data: "héllo")),
         ]
         for message in messages { XCTAssertEqual(try Frame.decode(Frame.encode(message)), message) }
+    }
+
+    /// The wire form of a failed reply: `error` is `{"code", "message"}`; a code this build does
+    /// not know reads as `internal` instead of failing the frame.
+    func testFailureWireFormat() throws {
+        let frame = Frame.encode(.reply(BusReply(id: "1", error: BusFailure(.badRequest, "no"))))
+        let json = try JSONSerialization.jsonObject(with: Data(frame[4...])) as? [String: Any]
+        let reply = json?["reply"] as? [String: Any]
+        XCTAssertEqual(reply?["error"] as? [String: String], ["code": "bad_request", "message": "no"])
+        let newer = Array(#"{"type":"reply","reply":{"id":"2","body":"","error":{"code":"from_the_future","message":"m"}}}"#.utf8)
+        let length = UInt8(newer.count)
+        XCTAssertEqual(try Frame.decode([0, 0, 0, length] + newer), .reply(BusReply(id: "2", error: BusFailure(.internal, "m"))))
     }
 
     func testLengthPrefixIsBigEndian() {

@@ -1,3 +1,4 @@
+import BusContract
 import Foundation
 import InfernetBus
 import InfernetCore
@@ -78,17 +79,20 @@ final class FaultTests: XCTestCase {
         let before = node.pids(of: "infernet-")
         let intruder = try BusPeer(
             options: .init(endpoint: "ipc://\(node.directory.path)/var/bus.ipc", identity: "intruder",
-                           announcement: PeerAnnouncement(service: "intruder", pid: 0)),
+                           announcement: PeerAnnouncement(service: BusService("intruder"), pid: 0)),
             logger: Logger(label: "intruder"))
+        try intruder.start()
         intruder.sendRaw([[0, 0, 0, 99, 1, 2, 3]])
         intruder.sendRaw([Array("{\"type\":\"request\"}".utf8)])
         intruder.sendRaw([[0, 0, 0, 16] + Array("{\"type\":\"nope\"}".utf8)])
-        // A request nobody can decode the body of, sent to compute.
+        // A request nobody can decode the body of, sent to compute: refused as a bad request.
         do {
-            _ = try await intruder.request(BusRequest(id: "bad", service: "compute", method: "compute.run", containers: ["hello"], body: "]["), timeout: 5)
+            _ = try await intruder.send(BusRequest(id: "bad", service: .compute, method: Methods.compute.run.name,
+                                                   containers: ["hello"], body: "]["), timeout: .seconds(5))
             XCTFail("a body that is not a ComputeRequest must be refused")
-        } catch let error as BusError {
-            XCTAssertEqual(error, .remote("compute.run body is not a ComputeRequest"))
+        } catch {
+            XCTAssertEqual(error, .failed(BusFailure(
+                .badRequest, "malformed compute.run body: expected a ComputeRequest JSON object (not valid JSON)")))
         }
         intruder.stop()
         let id = try await node.submit(containers: ["hello"])

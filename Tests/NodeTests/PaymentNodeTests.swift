@@ -1,5 +1,7 @@
+import BigInt
+import BusContract
+import EVM
 import Foundation
-import InfernetBus
 import InfernetCore
 import Logging
 import XCTest
@@ -20,31 +22,30 @@ final class PaymentNodeTests: XCTestCase {
         defer { node.stop() }
         let client = try BusPeer(
             options: .init(endpoint: "ipc://\(node.directory.path)/var/bus.ipc", identity: "payment-test",
-                           announcement: PeerAnnouncement(service: "payment-test", pid: 0)),
+                           announcement: PeerAnnouncement(service: BusService("payment-test"), pid: 0)),
             logger: Logger(label: "payment-test"))
+        try client.start()
         defer { client.stop() }
         // keccak256(abi.encode("hello")): the containerId of a subscription for ["hello"].
-        let hello = "0x984002fcc0ca639f96622add24c2edd2fe72c65e71ca3faa243e091e0bc7cdab"
-        func check(amount: String) async throws -> PaymentDecision {
-            let request = PaymentCheckRequest(subscriptionID: 1, subscription: SubscriptionMessage(
-                owner: "0x" + String(repeating: "a", count: 40), activeAt: 0, period: 0, frequency: 1, redundancy: 1,
-                containerID: hello, lazy: false, verifier: zero, paymentAmount: amount, paymentToken: zero, wallet: zero),
+        let hello = try Hex.decode("0x984002fcc0ca639f96622add24c2edd2fe72c65e71ca3faa243e091e0bc7cdab", count: 32)
+        func check(amount: BigUInt) async throws -> PaymentDecision {
+            let request = PaymentCheckRequest(subscriptionID: 1, subscription: Subscription(
+                owner: try Address(hex: "0x" + String(repeating: "a", count: 40)), activeAt: 0, period: 0, frequency: 1,
+                redundancy: 1, containerID: hello, lazy: false, paymentAmount: amount),
                 containers: ["hello"])
-            let reply = try await client.request(BusRequest(id: "check-\(amount)", service: "payment",
-                                                            method: PaymentMethod.check, body: BusBody.encode(request)),
-                                                 timeout: 20)
-            return try BusBody.decode(PaymentDecision.self, from: reply.body)
+            return try await client.call(Methods.payment.check, request, id: "check-\(amount)", timeout: .seconds(20))
         }
-        let free = try await check(amount: "0")
+        let free = try await check(amount: 0)
         XCTAssertEqual(free, PaymentDecision(accepted: true))
-        let paying = try await check(amount: "5")
+        let paying = try await check(amount: 5)
         XCTAssertEqual(paying, PaymentDecision(accepted: false, reason: "payment_address not configured"))
         do {
-            _ = try await client.request(BusRequest(id: "bad", service: "payment", method: PaymentMethod.check, body: "]["),
-                                         timeout: 10)
+            _ = try await client.send(BusRequest(id: "bad", service: .payment, method: Methods.payment.check.name, body: "]["),
+                                      timeout: .seconds(10))
             XCTFail("a malformed body must get an error reply")
-        } catch let error as BusError {
-            XCTAssertEqual(error, .remote("malformed payment.check body: expected a PaymentCheckRequest JSON object (not valid JSON)"))
+        } catch {
+            XCTAssertEqual(error, .failed(BusFailure(
+                .badRequest, "malformed payment.check body: expected a PaymentCheckRequest JSON object (not valid JSON)")))
         }
     }
 

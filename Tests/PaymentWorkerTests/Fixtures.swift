@@ -1,5 +1,7 @@
+import BusContract
 import EVM
 import InfernetSDK
+import BigInt
 import Foundation
 import InfernetCore
 @testable import PaymentWorker
@@ -25,13 +27,13 @@ enum Fixture {
     }
 
     /// A check request for `containers` whose containerId matches them.
-    static func request(containers: [String] = ["a"], amount: String = "0", token: Address = token,
+    static func request(containers: [String] = ["a"], amount: BigUInt = 0, token: Address = token,
                         owner: Address = owner, wallet: Address = consumerWallet, verifier: Address = .zero,
                         id: UInt32 = 7) -> PaymentCheckRequest {
-        PaymentCheckRequest(subscriptionID: id, subscription: SubscriptionMessage(
-            owner: owner.checksummed, activeAt: 0, period: 0, frequency: 1, redundancy: 1,
-            containerID: ContainerSet.hash(containers).hexString, lazy: false, verifier: verifier.checksummed,
-            paymentAmount: amount, paymentToken: token.checksummed, wallet: wallet.checksummed), containers: containers)
+        PaymentCheckRequest(subscriptionID: id, subscription: Subscription(
+            owner: owner, activeAt: 0, period: 0, frequency: 1, redundancy: 1, containerID: ContainerSet.hash(containers),
+            lazy: false, verifier: verifier, paymentAmount: amount, paymentToken: token, wallet: wallet),
+            containers: containers)
     }
 }
 

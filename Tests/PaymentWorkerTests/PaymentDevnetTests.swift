@@ -1,7 +1,7 @@
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
-import InfernetBus
 import InfernetCore
 import Logging
 @testable import PaymentWorker
@@ -31,11 +31,11 @@ final class PaymentDevnetTests: DevnetTestCase {
         return config
     }
 
-    private func check(_ handler: PaymentRequestHandler, amount: String, token: Address, owner: Address, wallet: Address,
+    private func check(_ handler: PaymentRequestHandler, amount: BigUInt, token: Address, owner: Address, wallet: Address,
                        verifier: Address = .zero) async throws -> PaymentDecision {
         let request = Fixture.request(containers: ["a"], amount: amount, token: token, owner: owner, wallet: wallet,
                                       verifier: verifier)
-        let reply = await handler.reply(to: BusRequest(id: "c", service: "payment", method: PaymentMethod.check,
+        let reply = await handler.reply(to: BusRequest(id: "c", service: .payment, method: Methods.payment.check.name,
                                                         body: BusBody.encode(request)))
         XCTAssertNil(reply.error)
         return try BusBody.decode(PaymentDecision.self, from: reply.body)
@@ -76,32 +76,32 @@ final class PaymentDevnetTests: DevnetTestCase {
         _ = try await userCommands.sender.send("mint", to: token, data: try mint.encodeCall([.address(userWallet), .uint(BigUInt(60))]))
         _ = try await userCommands.approve(spender: consumer, token: token, amount: 50)
 
-        let poor = try await check(handler, amount: "80", token: token, owner: consumer, wallet: userWallet)
+        let poor = try await check(handler, amount: 80, token: token, owner: consumer, wallet: userWallet)
         XCTAssertFalse(poor.accepted)
         XCTAssertTrue(poor.reason?.hasPrefix("insufficient balance") ?? false, "\(poor)")
         XCTAssertTrue(poor.reason?.contains("holds 60") ?? false, "\(poor)")
-        let unapproved = try await check(handler, amount: "55", token: token, owner: consumer, wallet: userWallet)
+        let unapproved = try await check(handler, amount: 55, token: token, owner: consumer, wallet: userWallet)
         XCTAssertTrue(unapproved.reason?.hasPrefix("insufficient allowance") ?? false, "\(unapproved)")
         XCTAssertTrue(unapproved.reason?.contains("may spend 50") ?? false, "\(unapproved)")
-        let eth = try await check(handler, amount: "55", token: .zero, owner: consumer, wallet: userWallet)
+        let eth = try await check(handler, amount: 55, token: .zero, owner: consumer, wallet: userWallet)
         XCTAssertEqual(eth.reason, "container 'a' does not accept payment token \(Address.zero.hex)")
-        let cheap = try await check(handler, amount: "5", token: token, owner: consumer, wallet: userWallet)
+        let cheap = try await check(handler, amount: 5, token: token, owner: consumer, wallet: userWallet)
         XCTAssertTrue(cheap.reason?.contains("bid 5 is below the minimum 10") ?? false, "\(cheap)")
-        let notAWallet = try await check(handler, amount: "40", token: token, owner: consumer, wallet: consumer)
+        let notAWallet = try await check(handler, amount: 40, token: token, owner: consumer, wallet: consumer)
         XCTAssertTrue(notAWallet.reason?.contains("is not a Wallet created by the WalletFactory") ?? false, "\(notAWallet)")
-        let good = try await check(handler, amount: "40", token: token, owner: consumer, wallet: userWallet)
+        let good = try await check(handler, amount: 40, token: token, owner: consumer, wallet: userWallet)
         XCTAssertEqual(good, PaymentDecision(accepted: true))
 
         // Proof collateral: the node's Wallet holds tokens but has not approved the node's EOA.
         _ = try await node.sender.send("mint", to: token, data: try mint.encodeCall([.address(nodeWallet), .uint(BigUInt(100))]))
-        let collateral = try await check(handler, amount: "40", token: token, owner: consumer, wallet: userWallet,
+        let collateral = try await check(handler, amount: 40, token: token, owner: consumer, wallet: userWallet,
                                          verifier: verifier)
         XCTAssertTrue(collateral.accepted)
         let approval = try XCTUnwrap(collateral.approval)
-        XCTAssertEqual(try Address(hex: approval.to), nodeWallet)
+        XCTAssertEqual(approval.to, nodeWallet)
         // Sending the approval the worker asked for makes the next check need none.
-        _ = try await node.sender.send("approve", to: nodeWallet, data: try XCTUnwrap(Data(hex: approval.data)))
-        let approved = try await check(handler, amount: "40", token: token, owner: consumer, wallet: userWallet,
+        _ = try await node.sender.send("approve", to: nodeWallet, data: approval.data)
+        let approved = try await check(handler, amount: 40, token: token, owner: consumer, wallet: userWallet,
                                        verifier: verifier)
         XCTAssertEqual(approved, PaymentDecision(accepted: true))
         let balances = try await node.balances(tokens: [token])
@@ -122,8 +122,8 @@ final class PaymentDevnetTests: DevnetTestCase {
             subscriptionID: subscriptionID, interval: 1, output: OnchainOutput(input: Data("hi".utf8), output: Data("ok".utf8)),
             nodeWallet: nodeWallet))
         let receipt = DeliveryReceipt(subscriptionID: subscriptionID, interval: 1, transactionHash: delivery.transactionHash.hexString,
-                                      containers: ["a"], paymentToken: token.hex)
-        let recordReply = await handler.reply(to: BusRequest(id: "r", service: "payment", method: PaymentMethod.record,
+                                      containers: ["a"], paymentToken: token)
+        let recordReply = await handler.reply(to: BusRequest(id: "r", service: .payment, method: Methods.payment.record.name,
                                                              body: BusBody.encode(receipt)))
         XCTAssertNil(recordReply.error)
         XCTAssertEqual(try BusBody.decode(PaymentRecordResult.self, from: recordReply.body).recorded, 1)

@@ -1,7 +1,7 @@
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
-import InfernetBus
 import InfernetCore
 @testable import PaymentWorker
 import XCTest
@@ -34,7 +34,7 @@ final class PaymentHandlerTests: XCTestCase {
     }
 
     private func request(_ method: String, _ body: String) -> BusRequest {
-        BusRequest(id: "r1", service: "payment", method: method, body: body)
+        BusRequest(id: "r1", service: .payment, method: method, body: body)
     }
 
     private func decision(_ reply: BusReply) throws -> PaymentDecision {
@@ -54,30 +54,30 @@ final class PaymentHandlerTests: XCTestCase {
 
     func testCheckRepliesWithDecisions() async throws {
         let h = try handler()
-        let accepted = try decision(await h.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request(amount: "10")))))
+        let accepted = try decision(await h.reply(to: request(Methods.payment.check.name, BusBody.encode(Fixture.request(amount: 10)))))
         XCTAssertEqual(accepted, PaymentDecision(accepted: true))
-        let below = try decision(await h.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request(amount: "9")))))
+        let below = try decision(await h.reply(to: request(Methods.payment.check.name, BusBody.encode(Fixture.request(amount: 9)))))
         XCTAssertFalse(below.accepted)
         XCTAssertTrue(below.reason?.contains("bid 9 is below the minimum 10") ?? false, "\(below)")
-        let reply = await h.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request(amount: "10"))))
+        let reply = await h.reply(to: request(Methods.payment.check.name, BusBody.encode(Fixture.request(amount: 10))))
         XCTAssertEqual(reply.id, "r1")
     }
 
     func testChainDisabledRefusesChecks() async throws {
         let h = PaymentRequestHandler(checker: nil, recorder: nil)
-        let reply = await h.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request())))
+        let reply = await h.reply(to: request(Methods.payment.check.name, BusBody.encode(Fixture.request())))
         XCTAssertEqual(try decision(reply), PaymentDecision(accepted: false, reason: "chain not enabled"))
-        let record = await h.reply(to: request(PaymentMethod.record, BusBody.encode(
+        let record = await h.reply(to: request(Methods.payment.record.name, BusBody.encode(
             DeliveryReceipt(subscriptionID: 1, interval: 1, transactionHash: "0x" + String(repeating: "1", count: 64),
-                            containers: ["a"], paymentToken: Fixture.token.hex))))
-        XCTAssertEqual(record.error, "chain not enabled: no deliveries to record")
+                            containers: ["a"], paymentToken: Fixture.token))))
+        XCTAssertEqual(record.error, BusFailure(.unavailable, "chain not enabled: no deliveries to record"))
     }
 
     func testAppWiringForDisabledChain() async throws {
         var config = NodeConfig()
         config.node.dataDirectory = directory.appendingPathComponent("off").path
         let h = PaymentWorkerApp.handler(config: config, logger: .init(label: "test"))
-        let reply = await h.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request())))
+        let reply = await h.reply(to: request(Methods.payment.check.name, BusBody.encode(Fixture.request())))
         XCTAssertEqual(try decision(reply).reason, "chain not enabled")
         XCTAssertFalse(FileManager.default.fileExists(atPath: config.node.dataDirectory), "no ledger without a chain")
 
@@ -86,28 +86,39 @@ final class PaymentHandlerTests: XCTestCase {
         config.chain.enabled = true
         config.chain.registryAddress = nil
         let misconfigured = PaymentWorkerApp.handler(config: config, logger: .init(label: "test"))
-        let refused = try decision(await misconfigured.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request()))))
+        let refused = try decision(await misconfigured.reply(to: request(Methods.payment.check.name, BusBody.encode(Fixture.request()))))
         XCTAssertEqual(refused.accepted, false)
         XCTAssertTrue(refused.reason?.hasPrefix("chain.registry_address is not set") ?? false, "\(refused)")
     }
 
     func testMalformedBodiesAndUnknownMethodsGetErrors() async throws {
         let h = try handler()
-        let garbage = await h.reply(to: request(PaymentMethod.check, "{not json"))
-        XCTAssertEqual(garbage.error, "malformed payment.check body: expected a PaymentCheckRequest JSON object (not valid JSON)")
-        let missing = await h.reply(to: request(PaymentMethod.check, #"{"subscriptionID": 1, "containers": []}"#))
-        XCTAssertEqual(missing.error, "malformed payment.check body: expected a PaymentCheckRequest JSON object (missing field 'subscription')")
-        let wrongType = await h.reply(to: request(PaymentMethod.record, #"{"subscriptionID": "x"}"#))
-        XCTAssertEqual(wrongType.error, "malformed payment.record body: expected a DeliveryReceipt JSON object (field 'subscriptionID' has the wrong type)")
+        let garbage = await h.reply(to: request(Methods.payment.check.name, "{not json"))
+        XCTAssertEqual(garbage.error, BusFailure(.badRequest, "malformed payment.check body: expected a PaymentCheckRequest JSON object (not valid JSON)"))
+        let missing = await h.reply(to: request(Methods.payment.check.name, #"{"subscriptionID": 1, "containers": []}"#))
+        XCTAssertEqual(missing.error, BusFailure(.badRequest, "malformed payment.check body: expected a PaymentCheckRequest JSON object (missing field 'subscription')"))
+        let wrongType = await h.reply(to: request(Methods.payment.record.name, #"{"subscriptionID": "x"}"#))
+        XCTAssertEqual(wrongType.error, BusFailure(.badRequest, "malformed payment.record body: expected a DeliveryReceipt JSON object (field 'subscriptionID' has the wrong type)"))
+        // Values are typed: a malformed address or amount is refused where the body is decoded.
+        var body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(BusBody.encode(Fixture.request(amount: 5)).utf8)) as? [String: Any])
+        var subscription = try XCTUnwrap(body["subscription"] as? [String: Any])
+        subscription["paymentToken"] = "0x12"
+        body["subscription"] = subscription
+        let badToken = await h.reply(to: request(Methods.payment.check.name,
+                                                 String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)))
+        XCTAssertEqual(badToken.error?.code, .badRequest)
+        XCTAssertTrue(badToken.error?.message.contains("field 'subscription.paymentToken' is invalid: '0x12' is not a 20-byte 0x hex address") ?? false,
+                      "\(badToken)")
         let unknown = await h.reply(to: request("payment.refund", "{}"))
-        XCTAssertTrue(unknown.error?.hasPrefix("the payment worker does not serve 'payment.refund'") ?? false, "\(unknown)")
+        XCTAssertEqual(unknown.error?.code, .unknownMethod)
+        XCTAssertEqual(unknown.error?.message, "the payment service has no method 'payment.refund' (it serves payment.check, payment.earnings, payment.record)")
     }
 
     func testChainFailureIsAnErrorReply() async throws {
         let h = try handler()
         chain.failure = FakeRPCFailure()
-        let reply = await h.reply(to: request(PaymentMethod.check, BusBody.encode(Fixture.request(amount: "10"))))
-        XCTAssertEqual(reply.error, "payment check could not read the chain (ask again later): connection refused")
+        let reply = await h.reply(to: request(Methods.payment.check.name, BusBody.encode(Fixture.request(amount: 10))))
+        XCTAssertEqual(reply.error, BusFailure(.unavailable, "payment check could not read the chain (ask again later): connection refused"))
     }
 
     func testRecordStoresTransfersToTheNodeWalletOnce() async throws {
@@ -123,11 +134,11 @@ final class PaymentHandlerTests: XCTestCase {
                                  amount: 1_000_000, index: 2),
         ]))
         let receipt = DeliveryReceipt(subscriptionID: 7, interval: 2, transactionHash: hash.hexString, containers: ["a", "b"],
-                                      paymentToken: Fixture.token.hex)
-        let first = await h.reply(to: request(PaymentMethod.record, BusBody.encode(receipt)))
+                                      paymentToken: Fixture.token)
+        let first = await h.reply(to: request(Methods.payment.record.name, BusBody.encode(receipt)))
         XCTAssertNil(first.error)
         XCTAssertEqual(try BusBody.decode(PaymentRecordResult.self, from: first.body), PaymentRecordResult(recorded: 1))
-        let again = await h.reply(to: request(PaymentMethod.record, BusBody.encode(receipt)))
+        let again = await h.reply(to: request(Methods.payment.record.name, BusBody.encode(receipt)))
         XCTAssertEqual(try BusBody.decode(PaymentRecordResult.self, from: again.body), PaymentRecordResult(recorded: 0))
 
         let ledger = try PaymentLedger(path: PaymentLedger.path(dataDirectory: directory.path))
@@ -138,7 +149,7 @@ final class PaymentHandlerTests: XCTestCase {
         let journal = try await ledger.journalMode()
         XCTAssertEqual(journal, "wal")
 
-        let summary = await h.reply(to: request(PaymentWorkerMethod.earnings, "{}"))
+        let summary = await h.reply(to: request(Methods.payment.earnings.name, "{}"))
         let decoded = try BusBody.decode(EarningsSummary.self, from: summary.body)
         XCTAssertEqual(decoded.byToken, [Fixture.token.hex: "97"])
         XCTAssertEqual(decoded.bySubscription.first?.total, "97")
@@ -148,19 +159,20 @@ final class PaymentHandlerTests: XCTestCase {
         let h = try handler()
         let pending = Data(repeating: 0x01, count: 32)
         let receipt = DeliveryReceipt(subscriptionID: 1, interval: 1, transactionHash: pending.hexString, containers: ["a"],
-                                      paymentToken: Fixture.token.hex)
-        let notMined = await h.reply(to: request(PaymentMethod.record, BusBody.encode(receipt)))
-        XCTAssertTrue(notMined.error?.contains("has no receipt yet") ?? false, "\(notMined)")
+                                      paymentToken: Fixture.token)
+        let notMined = await h.reply(to: request(Methods.payment.record.name, BusBody.encode(receipt)))
+        XCTAssertEqual(notMined.error?.code, .unavailable)
+        XCTAssertTrue(notMined.error?.message.contains("has no receipt yet") ?? false, "\(notMined)")
         var bad = receipt
         bad.transactionHash = "0x1234"
-        let invalid = await h.reply(to: request(PaymentMethod.record, BusBody.encode(bad)))
-        XCTAssertEqual(invalid.error, "transactionHash '0x1234' is not a 32-byte 0x hex hash")
+        let invalid = await h.reply(to: request(Methods.payment.record.name, BusBody.encode(bad)))
+        XCTAssertEqual(invalid.error, BusFailure(.rejected, "transactionHash '0x1234' is not a 32-byte 0x hex hash"))
 
         // A reverted delivery paid nothing.
         chain.setTransaction(pending, MinedTransaction(succeeded: false, blockNumber: 3, logs: [
             try Self.transferLog(from: Fixture.consumerWallet, spender: Fixture.owner, token: Fixture.token,
                                  to: Fixture.nodeWallet, amount: 5, index: 0)]))
-        let reverted = await h.reply(to: request(PaymentMethod.record, BusBody.encode(receipt)))
+        let reverted = await h.reply(to: request(Methods.payment.record.name, BusBody.encode(receipt)))
         XCTAssertEqual(try BusBody.decode(PaymentRecordResult.self, from: reverted.body).recorded, 0)
     }
 }

@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import Foundation
 @testable import PaymentWorker

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,8 +30,8 @@ from typing import Any
 
 # the process and client pieces (re-exported: examples import everything from examples.common)
 from .client import ClientError, NodeClient, http_json  # noqa: E402,F401
-from .processes import (DEVNET_KEYS, ROOT, DevnetProcess, ExampleError, Process,  # noqa: E402,F401
-                        descendants, wait_for)
+from .processes import DEVNET_KEYS, ROOT, ExampleError, Process, descendants, wait_for  # noqa: E402,F401
+from devnet.client import Devnet, free_port  # noqa: E402,F401
 
 CONTRACTS_SRC = ROOT / "contracts" / "src"
 
@@ -40,12 +39,6 @@ CONTRACTS_SRC = ROOT / "contracts" / "src"
 def tx_hash(receipt_or_log) -> str:
     """The 0x-prefixed transaction hash of a receipt or a log."""
     return "0x" + bytes(receipt_or_log["transactionHash"]).hex()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def argument_parser(description: str) -> argparse.ArgumentParser:
@@ -91,7 +84,7 @@ class Session:
         self.name = name
         self.args = args
         self.work = Path(tempfile.mkdtemp(prefix=f"infernet-example-{name}."))
-        self.processes: list[Process] = []
+        self.processes: list[Process | Devnet] = []
         self.result: dict[str, Any] = {"example": name}
         self.w3 = None
         self.rpc = ""
@@ -170,10 +163,11 @@ class Session:
             step(f"chain: {self.rpc} (registry {registry.address})")
         else:
             step("starting the devnet with the Infernet SDK contracts (python -m devnet)")
-            devnet = DevnetProcess(sys.executable, self.work / "devnet.log",
-                                   ["--addresses-out", str(self.work / "addresses.json")])
-            self.processes.append(devnet.process)
-            self.rpc = devnet.rpc
+            devnet = Devnet(args=["--addresses-out", str(self.work / "addresses.json")],
+                            log_path=self.work / "devnet.log")
+            self.processes.append(devnet)
+            devnet.start()
+            self.rpc = devnet.url
             self.addresses = devnet.addresses
             self.w3 = Web3(Web3.HTTPProvider(self.rpc, request_kwargs={"timeout": 30}))
             print(f"devnet: {self.rpc}, registry {self.addresses['registry']}", flush=True)

@@ -1,5 +1,5 @@
 """Child processes started in their own session with a log file, stopped with everything they
-started; the devnet as such a process; and a bounded wait.
+started, and a bounded wait (the devnet: devnet.client.Devnet).
 
 The one home of these pieces for the examples and for the Python tests (Tests/Python/services
 nodehelpers, hostile, examples, ezkl): standard library only, so that every venv of
@@ -7,7 +7,6 @@ scripts/setup.sh (project, --services, --ezkl, --hostile) can import it with the
 on sys.path."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,9 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-ROOT = Path(__file__).resolve().parents[2]
-# Devnet keys are public development keys (0x...01 to 0x...0a): never use them on a real chain.
-DEVNET_KEYS = {i: "0x" + format(i, "064x") for i in range(1, 11)}
+from devnet.client import DEVNET_KEYS, ROOT  # noqa: F401  (re-exported)
 
 
 class ExampleError(RuntimeError):
@@ -107,46 +104,6 @@ class Process:
         if self.proc.stdout:
             self.proc.stdout.close()
         self.log.close()
-
-
-class DevnetProcess:
-    """`python -m devnet --port 0 --deploy` (the devnet with the Infernet SDK contracts) as a
-    Process; `rpc` and `addresses` from the JSON of its `DEVNET READY` line. `python` is an
-    interpreter of the project venv (py-evm, web3)."""
-
-    def __init__(self, python: str, log_path: Path, extra_args: list[str] | None = None,
-                 timeout: float = 90, env: dict[str, str] | None = None) -> None:
-        self.process = Process("devnet", [python, "-m", "devnet", "--port", "0", "--deploy", *(extra_args or [])],
-                               log_path, env, stdout_pipe=True)
-        info = None
-        deadline = time.monotonic() + timeout
-        stdout = self.process.proc.stdout
-        assert stdout is not None
-        while time.monotonic() < deadline:
-            line = stdout.readline()
-            if not line:
-                break
-            if line.startswith(b"DEVNET READY "):
-                info = json.loads(line[len(b"DEVNET READY "):])
-                break
-        if info is None:
-            self.process.stop()
-            raise ExampleError(f"the devnet did not start:\n{self.process.tail()}")
-        self.rpc: str = info["rpc"]
-        self.addresses: dict[str, str] = info["addresses"]
-
-    @property
-    def proc(self) -> subprocess.Popen:
-        return self.process.proc
-
-    def stop(self) -> None:
-        self.process.stop()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.2,

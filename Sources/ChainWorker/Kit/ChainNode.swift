@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
@@ -113,11 +114,11 @@ public actor ChainNode {
 
     /// `chain.status`.
     public func status() async -> ChainStatus {
-        guard let store else { return ChainStatus(address: address?.hex ?? "", headBlock: 0, subscriptions: 0, pendingDeliveries: 0) }
+        guard let store else { return ChainStatus(address: address, headBlock: 0, subscriptions: 0, pendingDeliveries: 0) }
         let progress = (try? await store.progress()) ?? nil
         let counts = (try? await store.deliveryCounts()) ?? [:]
         return ChainStatus(
-            address: address?.hex ?? "", headBlock: progress?.headBlock ?? 0,
+            address: address, headBlock: progress?.headBlock ?? 0,
             subscriptions: (try? await store.subscriptionCount()) ?? 0, syncNextID: progress?.nextID ?? 0,
             pendingDeliveries: (try? await store.pendingDeliveryCount()) ?? 0,
             deliveries: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))

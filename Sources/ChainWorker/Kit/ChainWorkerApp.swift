@@ -13,10 +13,10 @@ public struct ChainWorkerApp {
     public func run() async throws {
         let background = BackgroundTask()
         defer { background.cancel() }
-        try await WorkerProcess(service: "chain", options: options) { config, logger, peer in
+        try await WorkerProcess(service: .chain, options: options) { config, logger, peer in
             let node = ChainNode(config: config, services: BusNodeServices(peer: peer), logger: logger)
             background.start { await node.run() }
-            return ChainRequestHandler(node: node)
+            return ChainRequestHandler(node: node).router
         }.run()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import InfernetBus
 import ChainWorker
 import InfernetCore
 import WorkerKit
@@ -12,6 +13,6 @@ struct ChainCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-chain")
-        try await ChainWorkerApp(options: worker.options(defaultIdentity: "chain")).run()
+        try await ChainWorkerApp(options: worker.options(defaultIdentity: BusService.chain.rawValue)).run()
     }
 }

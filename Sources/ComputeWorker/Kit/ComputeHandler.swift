@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BusContract
 import Foundation
 import InfernetBus
 import InfernetCore
@@ -7,7 +8,7 @@ import NIOCore
 import WorkerKit
 
 /// Serves the compute bus methods: `compute.run` (chains and streams) and `compute.resources`.
-public struct ComputeHandler: BusRequestHandler {
+public struct ComputeHandler: Sendable {
     let caller: ContainerCaller
     let containers: [ContainerConfig]
     let streamTimeout: Double
@@ -20,25 +21,22 @@ public struct ComputeHandler: BusRequestHandler {
         self.logger = logger
     }
 
-    public func handle(_ request: BusRequest, peer: BusPeer) async -> BusReply {
-        switch request.method {
-        case ComputeMethod.run:
-            guard let compute = try? BusBody.decode(ComputeRequest.self, from: request.body) else {
-                return BusReply(id: request.id, error: "compute.run body is not a ComputeRequest")
-            }
-            let result = compute.stream
-                ? await caller.stream(compute, timeout: streamTimeout) { peer.send(BusChunk(id: request.id, data: $0)) }
-                : await caller.run(compute)
-            if let failure = result.outcomes.last?.error {
-                logger.debug("job failed", metadata: ["job": "\(compute.jobID)", "error": "\(failure)"])
-            }
-            return BusReply(id: request.id, body: BusBody.encode(result))
-        case ComputeMethod.resources:
-            let query = (try? BusBody.decode(ResourcesRequest.self, from: request.body)) ?? ResourcesRequest(modelID: nil)
-            return BusReply(id: request.id, body: BusBody.encode(await resources(modelID: query.modelID)))
-        default:
-            return BusReply(id: request.id, error: "compute workers do not serve method '\(request.method)'")
+    /// The compute worker's methods.
+    public var router: BusRouter {
+        var router = BusRouter(service: .compute)
+        router.on(Methods.compute.run, streaming: { request, chunks in await run(request, chunks: chunks) })
+        router.on(Methods.compute.resources) { query in await resources(modelID: query.modelID) }
+        return router
+    }
+
+    func run(_ compute: ComputeRequest, chunks: BusStreamWriter) async -> ComputeResult {
+        let result = compute.stream
+            ? await caller.stream(compute, timeout: streamTimeout) { chunks.write($0) }
+            : await caller.run(compute)
+        if let failure = result.outcomes.last?.error {
+            logger.debug("job failed", metadata: ["job": "\(compute.jobID)", "error": "\(failure)"])
         }
+        return result
     }
 
     /// Every container's `GET /service-resources[?model_id=]`; containers that fail are left out.

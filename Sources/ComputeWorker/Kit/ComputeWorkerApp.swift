@@ -33,14 +33,14 @@ public struct ComputeWorkerApp {
         let peer = try BusPeer(
             options: .init(
                 endpoint: options.endpoint(for: config), identity: options.identity,
-                announcement: PeerAnnouncement(service: "compute", containers: served.map(\.id), pid: getpid(), capacity: capacity),
-                heartbeatInterval: config.node.heartbeatInterval.inSeconds),
+                announcement: PeerAnnouncement(service: .compute, containers: served.map(\.id), pid: getpid(), capacity: capacity),
+                heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         logger.info("compute worker ready", metadata: ["containers": "\(served.map(\.id).joined(separator: ","))"])
         let handler = ComputeHandler(containers: served, http: http, streamTimeout: config.node.streamTimeout.inSeconds,
                                      limits: config.node.limits, logger: logger)
         let group = ServiceGroup(
-            services: [BusWorkerService(peer: peer, handler: handler, logger: logger)],
+            services: [BusWorkerService(peer: peer, router: handler.router, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         if manageContainers { await manager.stop(grace: config.node.shutdownGrace.inSeconds) }

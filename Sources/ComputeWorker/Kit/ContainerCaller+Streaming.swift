@@ -1,3 +1,4 @@
+import BusContract
 import AsyncHTTPClient
 import Foundation
 import InfernetCore

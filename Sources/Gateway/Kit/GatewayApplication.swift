@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import Foundation
 import Hummingbird
@@ -119,8 +120,8 @@ extension Gateway {
         let peer = try BusPeer(
             options: BusPeer.Options(
                 endpoint: busEndpoint, identity: identity,
-                announcement: PeerAnnouncement(service: "gateway", pid: getpid()),
-                heartbeatInterval: config.node.heartbeatInterval.inSeconds),
+                announcement: PeerAnnouncement(service: .gateway, pid: getpid()),
+                heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         let gateway = Gateway(config: config, store: store, bus: BusComputeClient(peer: peer), signatures: signatures,
                               delegated: BusDelegatedSubscriptions(peer: peer), logger: logger)
@@ -129,6 +130,8 @@ extension Gateway {
             "containers": "\(config.containers.count)", "open_file_limit": "\(files)",
             "max_connections": "\(config.server.connections.maxConnections)",
         ])
+        // The gateway owns its peer: started before the server takes requests, stopped after it drained.
+        try peer.start()
         defer { peer.stop() }
         try await gateway.makeApplication().runService()
         logger.info("gateway stopped")

@@ -1,3 +1,4 @@
+import BusContract
 import InfernetBus
 import InfernetCore
 import Prometheus

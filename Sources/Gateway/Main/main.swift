@@ -1,4 +1,5 @@
 import ArgumentParser
+import InfernetBus
 import Foundation
 import Gateway
 import InfernetCore
@@ -17,7 +18,7 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-gateway")
         let logger = Logger(label: "infernet.gateway")
-        let options = worker.options(defaultIdentity: "gateway")
+        let options = worker.options(defaultIdentity: BusService.gateway.rawValue)
         let config = options.loadConfig(logger: logger)
         try await Gateway.run(config: config, busEndpoint: options.endpoint(for: config), identity: options.identity, logger: logger)
     }

@@ -8,12 +8,18 @@ final class BrokerCore: @unchecked Sendable {
     let logger: Logger
     /// A copy of the figures for other threads, refreshed every tick.
     let latestStatistics = Mutex<BrokerStatistics?>(nil)
+    /// `BrokerState` keeps times as seconds since this instant (a pure value its tests drive).
+    private let clock = ContinuousClock()
+    private let epoch: ContinuousClock.Instant
 
     init(state: BrokerState, observer: Broker.Observer, logger: Logger) {
         self.state = state
         self.observer = observer
         self.logger = logger
+        epoch = clock.now
     }
+
+    private var now: Double { epoch.duration(to: clock.now).inSeconds }
 
     func handle(_ frames: [[UInt8]], loop: SocketLoop) {
         // ROUTER frames: [identity, payload]. Anything else is malformed.
@@ -29,8 +35,7 @@ final class BrokerCore: @unchecked Sendable {
             reject(error.description, from: identity)
             return
         }
-        let now = monotonicSeconds()
-        if case .ready(let announcement) = message {
+                if case .ready(let announcement) = message {
             logger.info("bus: peer joined", metadata: [
                 "service": "\(announcement.service)", "pid": "\(announcement.pid)",
                 "containers": "\(announcement.containers.joined(separator: ","))"])
@@ -40,7 +45,7 @@ final class BrokerCore: @unchecked Sendable {
     }
 
     func tick(loop: SocketLoop) {
-        let (outgoing, lost) = state.tick(at: monotonicSeconds())
+        let (outgoing, lost) = state.tick(at: now)
         for peer in lost {
             logger.warning("bus: peer missed its heartbeats", metadata: ["service": "\(peer.service)", "pid": "\(peer.pid)"])
             observer.peerLost(peer)
@@ -50,7 +55,7 @@ final class BrokerCore: @unchecked Sendable {
     }
 
     func processExited(pid: Int32, loop: SocketLoop) {
-        send(state.processExited(pid: pid, at: monotonicSeconds()), loop: loop)
+        send(state.processExited(pid: pid, at: now), loop: loop)
     }
 
     /// Sends what the rules decided. A message forwarded unchanged (requests, replies, chunks)

@@ -89,7 +89,7 @@ struct BrokerState {
 
     var statistics: BrokerStatistics {
         var byService: [String: Int] = [:]
-        for peer in peers.values { byService[peer.announcement.service, default: 0] += 1 }
+        for peer in peers.values { byService[peer.announcement.service.rawValue, default: 0] += 1 }
         return BrokerStatistics(
             peersByService: byService, inflight: pending.count - queue.count, queued: queue.count,
             routed: counters.routed, redispatched: counters.redispatched, rejectedFrames: counters.rejectedFrames,
@@ -140,7 +140,7 @@ struct BrokerState {
                 pending[id] = nil
                 counters.failed += 1
                 outgoing.append(Outgoing(to: entry.client, message: .reply(
-                    BusReply(id: id, error: "the worker running this stream stopped before it finished"))))
+                    BusReply(id: id, error: BusFailure(.workerLost, "the worker running this stream stopped before it finished")))))
             } else {
                 entry.worker = nil
                 entry.queuedAt = now
@@ -190,7 +190,8 @@ struct BrokerState {
             counters.failed += 1
             let needs = entry.request.containers.isEmpty ? "" : " serving \(entry.request.containers.joined(separator: ","))"
             outgoing.append(Outgoing(to: entry.client, message: .reply(BusReply(
-                id: id, error: "no '\(entry.request.service)' worker\(needs) became available within \(Int(queueTimeout)) s"))))
+                id: id, error: BusFailure(
+                    .unavailable, "no '\(entry.request.service)' worker\(needs) became available within \(Int(queueTimeout)) s")))))
             return true
         }
         return outgoing
@@ -206,7 +207,11 @@ struct BrokerCounters {
 
 /// The broker's figures, answered to a request for service `broker` (used by `/metrics`).
 public struct BrokerStatistics: Codable, Sendable, Equatable {
-    public static let service = "broker"
+    /// The service name that reaches the broker itself.
+    public static let service = BusService.broker
+    /// The method the gateway calls for these figures.
+    public static let method = BusMethod<BusEmpty, BrokerStatistics>(.broker, "broker.statistics")
+    /// Service name -> live peers.
     public var peersByService: [String: Int]
     public var inflight: Int
     public var queued: Int

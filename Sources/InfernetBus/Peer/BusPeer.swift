@@ -1,38 +1,58 @@
 import Dispatch
+import Foundation
 import Logging
 import Synchronization
 
-/// Why a bus request did not get an answer.
+/// Why a bus call did not return a response.
 public enum BusError: Error, CustomStringConvertible, Sendable, Equatable {
-    case timedOut(id: String, seconds: Double)
-    case remote(String)
+    /// No reply within the caller's timeout.
+    case timedOut(id: String, after: Duration)
+    /// The broker or the serving handler answered with a failure (its code survives the trip).
+    case failed(BusFailure)
+    /// The reply's body is not the method's response type.
+    case badResponse(method: String, reason: String)
+    /// A newer request with the same id took over this wait.
+    case superseded(id: String)
+    /// The connection is closed (or was never started).
     case stopped
+
+    /// The remote failure, when there was one.
+    public var failure: BusFailure? {
+        if case .failed(let failure) = self { failure } else { nil }
+    }
 
     public var description: String {
         switch self {
-        case .timedOut(let id, let seconds): "bus request \(id) got no reply within \(seconds) s"
-        case .remote(let message): message
+        case .timedOut(let id, let after): "bus request \(id) got no reply within \(after.inSeconds) s"
+        case .failed(let failure): failure.message
+        case .badResponse(let method, let reason): "the reply to \(method) is not its response type: \(reason)"
+        case .superseded(let id): "request \(id) was sent again; the earlier wait is abandoned"
         case .stopped: "the bus connection is closed"
         }
     }
 }
 
-/// What a streamed request yields: chunks, then the final reply.
-public enum StreamEvent: Sendable, Equatable {
+/// What a streamed call yields: chunks in order, then the decoded response.
+public enum BusStreamEvent<Response: Sendable>: Sendable {
     case chunk(String)
-    case reply(BusReply)
+    case response(Response)
 }
 
 /// One process's connection to the broker (a DEALER socket on its own thread). It serves the
 /// requests routed to the service it announced (`incoming`) and sends its own requests.
+///
+/// `init` only creates the socket: `start()` connects, starts the thread and announces the
+/// peer (requests made before that wait in the outbox). `BusWorkerService` starts and stops
+/// the peer it serves; a process that only sends (the gateway) starts and stops its own.
 public final class BusPeer: Sendable {
     public struct Options: Sendable {
         public var endpoint: String
         public var identity: String
         public var announcement: PeerAnnouncement
-        public var heartbeatInterval: Double
+        public var heartbeatInterval: Duration
 
-        public init(endpoint: String, identity: String, announcement: PeerAnnouncement, heartbeatInterval: Double = 0.25) {
+        public init(endpoint: String, identity: String, announcement: PeerAnnouncement,
+                    heartbeatInterval: Duration = .milliseconds(250)) {
             self.endpoint = endpoint
             self.identity = identity
             self.announcement = announcement
@@ -43,19 +63,27 @@ public final class BusPeer: Sendable {
     /// Requests the broker routed to this peer; answer each with `reply(_:)`.
     public let incoming: AsyncStream<BusRequest>
     private let incomingContinuation: AsyncStream<BusRequest>.Continuation
+    private let options: Options
     private let loop: SocketLoop
     private let waiters: WaiterTable
     private let handler: PeerHandler
+    private let started = Atomic<Bool>(false)
 
     enum Waiter {
-        case reply(deadline: Double, seconds: Double, CheckedContinuation<BusReply, any Error>)
-        case stream(deadline: Double, seconds: Double, AsyncThrowingStream<StreamEvent, any Error>.Continuation)
+        case reply(deadline: ContinuousClock.Instant, timeout: Duration, CheckedContinuation<BusReply, any Error>)
+        case stream(deadline: ContinuousClock.Instant, timeout: Duration, StreamSink)
+    }
+
+    /// Where a streamed call's chunks and end go.
+    struct StreamSink: Sendable {
+        let chunk: @Sendable (String) -> Void
+        let finish: @Sendable (Result<BusReply, BusError>) -> Void
     }
 
     public init(options: Options, logger: Logger) throws(ZMQError) {
+        self.options = options
         let socket = try ZMQSocket(.dealer)
         socket.setIdentity(options.identity)
-        try socket.connect(options.endpoint)
         (incoming, incomingContinuation) = AsyncStream.makeStream(of: BusRequest.self)
         let waiters = WaiterTable()
         self.waiters = waiters
@@ -69,8 +97,88 @@ public final class BusPeer: Sendable {
             socket: socket, tickInterval: options.heartbeatInterval,
             onFrames: { frames, loop in decoding.async { handler.handle(frames, loop: loop) } },
             onTick: { loop in handler.tick(loop: loop) })
-        loop.start(name: "bus-peer")
-        loop.enqueue([Frame.encode(.ready(options.announcement))])
+    }
+
+    /// Connects, starts the socket thread and announces this peer; a second call does nothing.
+    public func start() throws(ZMQError) {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // The socket thread has not started: this thread may still use the socket.
+        try loop.socket.connect(options.endpoint)
+        loop.start(name: "bus-peer", first: [Frame.encode(.ready(options.announcement))])
+    }
+
+    /// A fresh request id.
+    public static func newID() -> String { UUID().uuidString.lowercased() }
+
+    /// Calls a bus method and waits for its typed response.
+    /// - Parameters:
+    ///   - id: the request id; a re-send with the same id is served once (idempotent callers
+    ///     pass their own: the job id, `receipt-<hash>`).
+    ///   - containers: compute routing: only a worker serving all of them gets the request.
+    public func call<Request, Response>(
+        _ method: BusMethod<Request, Response>, _ request: Request, id: String = BusPeer.newID(),
+        containers: [String] = [], timeout: Duration
+    ) async throws(BusError) -> Response {
+        let reply = try await send(
+            BusRequest(id: id, service: method.service, method: method.name, containers: containers,
+                       body: BusBody.encode(request)),
+            timeout: timeout)
+        return try Self.decode(reply, of: method)
+    }
+
+    /// Calls a streamed method: chunks as the handler writes them, then the typed response.
+    /// A stream is not re-dispatched when its worker dies (it fails with `workerLost`).
+    public func stream<Request, Response>(
+        _ method: BusMethod<Request, Response>, _ request: Request, id: String = BusPeer.newID(),
+        containers: [String] = [], timeout: Duration
+    ) -> AsyncThrowingStream<BusStreamEvent<Response>, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: BusStreamEvent<Response>.self)
+        let sink = StreamSink(
+            chunk: { continuation.yield(.chunk($0)) },
+            finish: { result in
+                do throws(BusError) {
+                    let response = try Self.decode(try result.get(), of: method)
+                    continuation.yield(.response(response))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            })
+        let request = BusRequest(id: id, service: method.service, method: method.name, containers: containers,
+                                 stream: true, body: BusBody.encode(request))
+        let now = ContinuousClock.now
+        if waiters.add(request.id, .stream(deadline: now + timeout, timeout: timeout, sink)) {
+            loop.enqueue([Frame.encode(.request(request))])
+        }
+        return stream
+    }
+
+    /// Sends an untyped request and waits for its reply (the typed `call` builds on it; fault
+    /// tests use it to send bodies no method accepts). A reply carrying an error throws `.failed`.
+    public func send(_ request: BusRequest, timeout: Duration) async throws(BusError) -> BusReply {
+        let reply: BusReply
+        do {
+            reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BusReply, any Error>) in
+                let deadline = ContinuousClock.now + timeout
+                guard waiters.add(request.id, .reply(deadline: deadline, timeout: timeout, continuation)) else { return }
+                loop.enqueue([Frame.encode(.request(request))])
+            }
+        } catch let error as BusError {
+            throw error
+        } catch {
+            throw .stopped
+        }
+        if let failure = reply.error { throw .failed(failure) }
+        return reply
+    }
+
+    private static func decode<Request, Response>(_ reply: BusReply, of method: BusMethod<Request, Response>) throws(BusError) -> Response {
+        if let failure = reply.error { throw .failed(failure) }
+        do {
+            return try BusBody.decode(Response.self, from: reply.body)
+        } catch {
+            throw .badResponse(method: method.name, reason: BusBody.describe(error))
+        }
     }
 
     /// Answers a request this peer served.
@@ -78,25 +186,6 @@ public final class BusPeer: Sendable {
 
     /// Sends one chunk of a streamed reply (the final `reply` follows the last chunk).
     public func send(_ chunk: BusChunk) { loop.enqueue([Frame.encode(.chunk(chunk))]) }
-
-    /// Sends a request and waits for its reply; `BusError.remote` when the bus or handler failed it.
-    public func request(_ request: BusRequest, timeout: Double) async throws -> BusReply {
-        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BusReply, any Error>) in
-            guard waiters.add(request.id, .reply(deadline: monotonicSeconds() + timeout, seconds: timeout, continuation)) else { return }
-            loop.enqueue([Frame.encode(.request(request))])
-        }
-        if let error = reply.error { throw BusError.remote(error) }
-        return reply
-    }
-
-    /// Sends a streamed request; the stream yields chunks as they arrive and ends with the reply.
-    public func stream(_ request: BusRequest, timeout: Double) -> AsyncThrowingStream<StreamEvent, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: StreamEvent.self)
-        if waiters.add(request.id, .stream(deadline: monotonicSeconds() + timeout, seconds: timeout, continuation)) {
-            loop.enqueue([Frame.encode(.request(request))])
-        }
-        return stream
-    }
 
     /// Stop taking new requests (drain); in-flight ones may still be answered.
     public func disconnect() {
@@ -120,7 +209,7 @@ extension BusPeer.Waiter {
     func fail(_ error: BusError) {
         switch self {
         case .reply(_, _, let continuation): continuation.resume(throwing: error)
-        case .stream(_, _, let continuation): continuation.finish(throwing: error)
+        case .stream(_, _, let sink): sink.finish(.failure(error))
         }
     }
 }
@@ -142,7 +231,7 @@ final class WaiterTable: Sendable {
             guard !state.closed else { return (false, nil) }
             return (true, state.waiters.updateValue(waiter, forKey: id))
         }
-        replaced?.fail(.remote("request \(id) was sent again; the earlier wait is abandoned"))
+        replaced?.fail(.superseded(id: id))
         if !accepted { waiter.fail(.stopped) }
         return accepted
     }
@@ -152,7 +241,7 @@ final class WaiterTable: Sendable {
     func peek(_ id: String) -> BusPeer.Waiter? { state.withLock { $0.waiters[id] } }
 
     /// Removes and returns the waiters whose deadline passed.
-    func expire(at now: Double) -> [(String, BusPeer.Waiter)] {
+    func expire(at now: ContinuousClock.Instant) -> [(String, BusPeer.Waiter)] {
         state.withLock { state in
             let late = state.waiters.filter { entry in
                 switch entry.value {
@@ -216,9 +305,9 @@ final class PeerHandler: @unchecked Sendable {
 
     func tick(loop: SocketLoop) {
         loop.sendNow([Frame.encode(.heartbeat)])
-        for (id, waiter) in waiters.expire(at: monotonicSeconds()) {
+        for (id, waiter) in waiters.expire(at: .now) {
             switch waiter {
-            case .reply(_, let seconds, _), .stream(_, let seconds, _): waiter.fail(.timedOut(id: id, seconds: seconds))
+            case .reply(_, let timeout, _), .stream(_, let timeout, _): waiter.fail(.timedOut(id: id, after: timeout))
             }
         }
     }
@@ -227,14 +316,12 @@ final class PeerHandler: @unchecked Sendable {
         guard let waiter = waiters.remove(reply.id) else { return }
         switch waiter {
         case .reply(_, _, let continuation): continuation.resume(returning: reply)
-        case .stream(_, _, let continuation):
-            continuation.yield(.reply(reply))
-            continuation.finish()
+        case .stream(_, _, let sink): sink.finish(.success(reply))
         }
     }
 
     private func forward(_ chunk: BusChunk) {
-        guard case .stream(_, _, let continuation) = waiters.peek(chunk.id) else { return }
-        continuation.yield(.chunk(chunk.data))
+        guard case .stream(_, _, let sink) = waiters.peek(chunk.id) else { return }
+        sink.chunk(chunk.data)
     }
 }

@@ -15,14 +15,14 @@ public enum BusMessage: Sendable, Equatable {
 }
 
 public struct PeerAnnouncement: Codable, Sendable, Equatable {
-    public var service: String
+    public var service: BusService
     /// Compute workers: the containers they can run.
     public var containers: [String]
     public var pid: Int32
     /// Requests the peer takes at once before the broker queues.
     public var capacity: Int
 
-    public init(service: String, containers: [String] = [], pid: Int32, capacity: Int = 1024) {
+    public init(service: BusService, containers: [String] = [], pid: Int32, capacity: Int = 1024) {
         self.service = service
         self.containers = containers
         self.pid = pid
@@ -33,7 +33,8 @@ public struct PeerAnnouncement: Codable, Sendable, Equatable {
 public struct BusRequest: Codable, Sendable, Equatable {
     /// Unique per request; re-sends reuse it so handlers stay idempotent.
     public var id: String
-    public var service: String
+    public var service: BusService
+    /// The method's wire name (`BusMethod.name`).
     public var method: String
     /// Compute requests: every container the chain needs, so the broker picks a worker serving all.
     public var containers: [String]
@@ -41,7 +42,7 @@ public struct BusRequest: Codable, Sendable, Equatable {
     public var stream: Bool
     public var body: String
 
-    public init(id: String, service: String, method: String, containers: [String] = [], stream: Bool = false, body: String) {
+    public init(id: String, service: BusService, method: String, containers: [String] = [], stream: Bool = false, body: String) {
         self.id = id
         self.service = service
         self.method = method
@@ -53,11 +54,11 @@ public struct BusRequest: Codable, Sendable, Equatable {
 
 public struct BusReply: Codable, Sendable, Equatable {
     public var id: String
-    /// Set when the bus or the handler could not serve the request.
-    public var error: String?
+    /// Set when the bus or the handler could not serve the request: `{"code", "message"}`.
+    public var error: BusFailure?
     public var body: String
 
-    public init(id: String, error: String? = nil, body: String = "") {
+    public init(id: String, error: BusFailure? = nil, body: String = "") {
         self.id = id
         self.error = error
         self.body = body
@@ -115,5 +116,22 @@ public enum BusBody {
 
     public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         try BusMessage.decoder.decode(type, from: Data(text.utf8))
+    }
+
+    /// A short account of a decoding error naming the field: "missing field 'subscription.owner'".
+    public static func describe(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        func path(_ keys: [any CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
+        switch decoding {
+        case .keyNotFound(let key, let context): return "missing field '\(path(context.codingPath + [key]))'"
+        case .typeMismatch(_, let context): return "field '\(path(context.codingPath))' has the wrong type"
+        case .valueNotFound(_, let context): return "field '\(path(context.codingPath))' is null"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "not valid JSON" }
+            // Our own value decoders (addresses, hex, integers) say why in the debug description.
+            let why = context.debugDescription.isEmpty ? "" : ": \(context.debugDescription)"
+            return "field '\(path(context.codingPath))' is invalid\(why)"
+        @unknown default: return "\(error)"
+        }
     }
 }

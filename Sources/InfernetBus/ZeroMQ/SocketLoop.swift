@@ -19,12 +19,13 @@ final class SocketLoop: @unchecked Sendable {
         case block(@Sendable () -> Void)
     }
     private let stopped = Atomic<Bool>(false)
-    private let tickInterval: Double
+    private let tickInterval: Duration
+    private let clock = ContinuousClock()
     private var thread: pthread_t?
     private let onFrames: Handler
     private let onTick: (SocketLoop) -> Void
 
-    init(socket: ZMQSocket, tickInterval: Double, onFrames: @escaping Handler, onTick: @escaping (SocketLoop) -> Void) {
+    init(socket: ZMQSocket, tickInterval: Duration, onFrames: @escaping Handler, onTick: @escaping (SocketLoop) -> Void) {
         self.socket = socket
         self.wakeFD = eventfd(0, Int32(EFD_NONBLOCK))
         self.tickInterval = tickInterval
@@ -34,7 +35,11 @@ final class SocketLoop: @unchecked Sendable {
 
     deinit { close(wakeFD) }
 
-    func start(name: String) {
+    /// Frames sent before anything queued (a peer's announcement must come first).
+    private var first: [[UInt8]] = []
+
+    func start(name: String, first: [[UInt8]] = []) {
+        self.first = first
         let box = Unmanaged.passRetained(self)
         var handle = pthread_t()
         pthread_create(&handle, nil, { argument in
@@ -75,10 +80,11 @@ final class SocketLoop: @unchecked Sendable {
     }
 
     private func run() {
+        for frame in first { socket.send([frame]) }
         var items = [socket.pollItem, zmq_pollitem_t(socket: nil, fd: wakeFD, events: Int16(ZMQ_POLLIN), revents: 0)]
-        var nextTick = monotonicSeconds() + tickInterval
+        var nextTick = clock.now + tickInterval
         while !stopped.load(ordering: .acquiring) {
-            let timeout = max(0, Int((nextTick - monotonicSeconds()) * 1000))
+            let timeout = max(0, Int(clock.now.duration(to: nextTick).milliseconds.rounded(.up)))
             items[0].revents = 0
             items[1].revents = 0
             _ = zmq_poll(&items, 2, timeout)
@@ -94,9 +100,9 @@ final class SocketLoop: @unchecked Sendable {
                 budget -= 1
             }
             flushOutbox()
-            if monotonicSeconds() >= nextTick {
+            if clock.now >= nextTick {
                 onTick(self)
-                nextTick = monotonicSeconds() + tickInterval
+                nextTick = clock.now + tickInterval
             }
         }
         flushOutbox()
@@ -117,9 +123,9 @@ final class SocketLoop: @unchecked Sendable {
     }
 }
 
-/// Seconds on a monotonic clock, for deadlines and heartbeats.
-public func monotonicSeconds() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+extension Duration {
+    /// The duration in (fractional) milliseconds.
+    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+    /// The duration in (fractional) seconds.
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
@@ -17,6 +18,17 @@ public enum PaymentRecordError: Error, Equatable, Sendable, CustomStringConverti
         case .notMined(let hash): "transaction \(hash) has no receipt yet (pending or unknown); send the receipt again later"
         case .chainUnavailable(let reason): "cannot read the delivery's receipt: \(reason)"
         case .ledger(let reason): "cannot write the payments ledger: \(reason)"
+        }
+    }
+}
+
+extension PaymentRecordError: BusFailureConvertible {
+    /// Categories the chain worker's receipt outbox can act on: a bad receipt is `rejected`
+    /// (sending it again cannot help), the rest `unavailable` (try again later).
+    public var busFailure: BusFailure {
+        switch self {
+        case .invalidTransactionHash: BusFailure(.rejected, description)
+        case .notMined, .chainUnavailable, .ledger: BusFailure(.unavailable, description)
         }
     }
 }

@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
@@ -80,7 +81,7 @@ public struct PaymentChecker: Sendable {
         guard approved < amount else { return .init(accepted: true) }
         let calldata = try WalletContract.approveCalldata(spender: node, token: need.token, amount: amount)
         return .init(accepted: true, approval: TransactionMessage(
-            to: need.nodeWallet.checksummed, data: calldata.hexString, purpose: "approve proof collateral"))
+            to: need.nodeWallet, data: calldata, purpose: "approve proof collateral"))
     }
 
     /// Wallet validity never reverts once true (the factory's mapping is append-only), so

@@ -1,5 +1,6 @@
 import EVM
 import Foundation
+import BusContract
 import GRDB
 import WorkerKit
 
@@ -31,16 +32,6 @@ public struct Earning: Codable, Equatable, Sendable {
         self.payer = payer
         self.blockNumber = blockNumber
     }
-}
-
-/// Earned per subscription and token.
-public struct SubscriptionEarnings: Codable, Equatable, Sendable {
-    public var subscriptionID: UInt32
-    public var token: String
-    /// Wei, decimal.
-    public var total: String
-    /// How many payments (Transfer logs) make up the total.
-    public var payments: Int
 }
 
 /// The payment worker's ledger in SQLite (`<data_dir>/payments.sqlite`, WAL): what each mined

@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
@@ -61,32 +62,22 @@ public struct PaymentPolicy: Sendable {
         }
         // The price is set per container, so the containers asked for must be the ones the
         // subscription's hash stands for, or a cheap chain could be quoted for an expensive one.
-        guard let hash = try? Hex.decode(sub.containerID, count: 32), hash == ContainerSet.hash(request.containers) else {
-            return .rejected("containers \(request.containers.joined(separator: ",")) do not hash to the subscription's containerId \(sub.containerID)")
+        guard sub.containerID == ContainerSet.hash(request.containers) else {
+            return .rejected("containers \(request.containers.joined(separator: ",")) do not hash to the subscription's "
+                             + "containerId \(sub.containerID.hexString)")
         }
-        let owner = sub.owner.lowercased()
         for container in chain where !container.allowedAddresses.isEmpty {
-            guard container.allowedAddresses.contains(where: { $0.hex == owner }) else {
+            guard container.allowedAddresses.contains(sub.owner) else {
                 return .rejected("subscription owner \(sub.owner) is not in container '\(container.id)' allowed_addresses")
             }
         }
-        guard let amount = Self.decimal(sub.paymentAmount) else {
-            return .rejected("payment amount '\(sub.paymentAmount)' is not a decimal number of wei")
-        }
+        // The subscription arrives typed (addresses, uint256) from the bus contract: only the
+        // config's own strings are parsed here.
+        let amount = sub.paymentAmount
         if amount == 0 { return .free }
 
         guard let nodeWallet = paymentAddress else { return .rejected("payment_address not configured") }
-        guard let token = try? Address(hex: sub.paymentToken, checksum: false) else {
-            return .rejected("payment token '\(sub.paymentToken)' is not an address")
-        }
-        guard let consumerWallet = try? Address(hex: sub.wallet, checksum: false) else {
-            return .rejected("subscription wallet '\(sub.wallet)' is not an address")
-        }
-        guard let ownerAddress = try? Address(hex: sub.owner, checksum: false) else {
-            return .rejected("subscription owner '\(sub.owner)' is not an address")
-        }
-        let verifier = sub.verifier.isEmpty ? Address.zero : (try? Address(hex: sub.verifier, checksum: false))
-        guard let verifier else { return .rejected("verifier '\(sub.verifier)' is not an address") }
+        let token = sub.paymentToken
 
         var minimum = BigUInt(0)
         for container in chain where !container.acceptedPayments.isEmpty {
@@ -99,8 +90,8 @@ public struct PaymentPolicy: Sendable {
             return .rejected("bid \(amount) is below the minimum \(minimum) for containers \(request.containers.joined(separator: ","))"
                              + " in token \(token.hex)")
         }
-        return .paying(PaymentRequirement(amount: amount, token: token, consumerWallet: consumerWallet, owner: ownerAddress,
-                                          nodeWallet: nodeWallet, verifier: verifier))
+        return .paying(PaymentRequirement(amount: amount, token: token, consumerWallet: sub.wallet, owner: sub.owner,
+                                          nodeWallet: nodeWallet, verifier: sub.verifier))
     }
 
     /// A decimal amount of wei: digits only (no sign, no spaces), so "-1" or "1e18" are refused.

@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import Foundation
 import InfernetCore
@@ -12,8 +13,8 @@ public struct PaymentWorkerApp {
     public init(options: WorkerOptions) { self.options = options }
 
     public func run() async throws {
-        try await WorkerProcess(service: "payment", options: options) { config, logger in
-            Self.handler(config: config, logger: logger)
+        try await WorkerProcess(service: .payment, options: options) { config, logger in
+            Self.handler(config: config, logger: logger).router
         }.run()
     }
 

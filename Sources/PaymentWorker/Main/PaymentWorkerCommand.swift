@@ -1,4 +1,5 @@
 import ArgumentParser
+import InfernetBus
 import PaymentWorker
 import InfernetCore
 import WorkerKit
@@ -12,6 +13,6 @@ struct PaymentCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-payment")
-        try await PaymentWorkerApp(options: worker.options(defaultIdentity: "payment")).run()
+        try await PaymentWorkerApp(options: worker.options(defaultIdentity: BusService.payment.rawValue)).run()
     }
 }

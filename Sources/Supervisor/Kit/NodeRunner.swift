@@ -39,11 +39,13 @@ public struct NodeRunner {
         var observer = Broker.Observer()
         observer.peerJoined = { peer in Task { await supervisor.peerJoined(pid: peer.pid) } }
         observer.peerLost = { peer in Task { await supervisor.peerLost(pid: peer.pid) } }
-        let broker: Broker
+        let broker = Broker(
+            options: .init(endpoint: endpoint, heartbeatInterval: config.node.heartbeatInterval,
+                           liveness: config.node.heartbeatLiveness),
+            observer: observer, logger: logger)
         do {
-            broker = try Broker(
-                options: .init(endpoint: endpoint, heartbeatInterval: config.node.heartbeatInterval.inSeconds, liveness: config.node.heartbeatLiveness),
-                observer: observer, logger: logger)
+            // Bound before the workers start, so they find it; stopped after the group below.
+            try broker.start()
         } catch {
             throw SupervisorExit.busUnavailable("\(error)")
         }

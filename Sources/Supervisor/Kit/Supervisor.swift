@@ -155,8 +155,8 @@ public actor Supervisor {
         draining = true
         notifier.stopping()
         let deadline = monotonicSeconds() + grace
-        let front = order.filter { $0 == "gateway" }
-        let rest = order.filter { $0 != "gateway" }
+        let front = order.filter { $0 == BusService.gateway.rawValue }
+        let rest = order.filter { $0 != BusService.gateway.rawValue }
         for group in [front, rest] {
             for name in group { if let pid = children[name]?.process?.processIdentifier { kill(pid, SIGTERM) } }
             while group.contains(where: { children[$0]?.process != nil }), monotonicSeconds() < deadline {

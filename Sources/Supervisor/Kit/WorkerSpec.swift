@@ -1,4 +1,5 @@
 import Foundation
+import InfernetBus
 import InfernetCore
 
 /// One worker process the supervisor keeps running.
@@ -21,12 +22,12 @@ public struct WorkerSpec: Sendable, Equatable {
             WorkerSpec(name: name, executable: binDirectory + "/" + executable,
                        arguments: ["--config", configPath, "--bus", endpoint, "--identity", name])
         }
-        var specs = [spec("gateway", "infernet-gateway")]
+        var specs = [spec(BusService.gateway.rawValue, "infernet-gateway")]
         if config.node.computeWorkers > 0 {
-            specs += (1...config.node.computeWorkers).map { spec("compute-\($0)", "infernet-compute") }
+            specs += (1...config.node.computeWorkers).map { spec("\(BusService.compute)-\($0)", "infernet-compute") }
         }
         if config.chain.enabled {
-            specs += [spec("chain", "infernet-chain"), spec("payment", "infernet-payment")]
+            specs += [spec(BusService.chain.rawValue, "infernet-chain"), spec(BusService.payment.rawValue, "infernet-payment")]
         }
         return specs
     }

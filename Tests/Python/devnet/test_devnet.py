@@ -1,8 +1,6 @@
 """The devnet as a process: CLI, conformance probe, faults, bad input, reorgs, block time, shutdown."""
-import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -10,46 +8,22 @@ import time
 import pytest
 from eth_account import Account
 
+from devnet.client import RPC, Devnet, RPCConnectionError
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PROBE = os.path.abspath(os.path.join(ROOT, "..", "shared", "tools", "rpc-probe.py"))
 KEY1 = "0x" + "00" * 31 + "01"
 
 
 def start(*args):
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    p = subprocess.Popen([sys.executable, "-m", "devnet", "--port", "0", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env)
-    line = p.stdout.readline()
-    assert line.startswith("DEVNET READY "), line + p.stderr.read()
-    return p, json.loads(line[len("DEVNET READY "):])
+    """`python -m devnet --port 0 ARGS` (devnet.client.Devnet); (the devnet, its ready-line JSON)."""
+    d = Devnet(deploy=False, args=list(args), timeout=60).start()
+    return d, d.info
 
 
-def stop(p):
-    p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=10)
-    return p.returncode, out
-
-
-class Client:
-    def __init__(self, port):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        self.i = 0
-
-    def raw(self, body: bytes):
-        self.conn.request("POST", "/", body, {"Content-Type": "application/json"})
-        r = self.conn.getresponse()
-        return r.status, r.read()
-
-    def req(self, method, *params):
-        self.i += 1
-        st, body = self.raw(json.dumps({"jsonrpc": "2.0", "id": self.i, "method": method, "params": list(params)}).encode())
-        return json.loads(body)
-
-    def __call__(self, method, *params):
-        r = self.req(method, *params)
-        assert "error" not in r, r
-        return r["result"]
+def stop(d):
+    """SIGTERM; (exit status, the rest of its stdout)."""
+    return d.stop()
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +36,7 @@ def devnet():
 
 @pytest.fixture
 def rpc(devnet):
-    return Client(devnet["port"])
+    return RPC(devnet["port"])
 
 
 def send_tx(rpc, to, data="0x", value=0, key=KEY1, chain_id=31337):
@@ -102,7 +76,7 @@ def test_backend_is_reported_and_chosen_by_flag_or_env(devnet, rpc):
     for b in ("pyevm", "pyrevm"):
         p, info = start("--backend", b)
         try:
-            assert info["backend"] == b and Client(info["port"])("web3_clientVersion").endswith("/" + b)
+            assert info["backend"] == b and RPC(info["port"])("web3_clientVersion").endswith("/" + b)
         finally:
             assert stop(p)[0] == 0
     env = dict(os.environ, DEVNET_BACKEND="bogus")
@@ -136,11 +110,11 @@ def _probe(devnet):
 
 
 def test_bad_input_never_crashes(rpc):
-    st, body = rpc.raw(b"{not json")
+    st, body = rpc.post(b"{not json")
     assert json.loads(body)["error"]["code"] == -32700
-    st, body = rpc.raw(b"[]")
+    st, body = rpc.post(b"[]")
     assert json.loads(body)["error"]["code"] == -32600
-    st, body = rpc.raw(b'[1, "x", {"jsonrpc":"2.0","id":5,"method":"eth_chainId"}]')
+    st, body = rpc.post(b'[1, "x", {"jsonrpc":"2.0","id":5,"method":"eth_chainId"}]')
     out = json.loads(body)
     assert out[0]["error"]["code"] == -32600 and out[2]["result"] == hex(31337)
     for method, params in [("eth_getBalance", ["0xzz", "latest"]), ("eth_getBalance", ["0x1234", "latest"]),
@@ -148,13 +122,13 @@ def test_bad_input_never_crashes(rpc):
                            ("eth_sendRawTransaction", ["0xdeadbeef"]), ("eth_getLogs", [{"topics": ["0x12"]}]),
                            ("eth_getBlockByNumber", []), ("evm_revert", ["0xffff"]), ("eth_feeHistory", ["0x0", "latest", []]),
                            ("devnet_setFaults", [{"bogus": 1}]), ("eth_getTransactionReceipt", [12])]:
-        r = rpc.req(method, *params)
+        r = rpc.request(method, *params)
         assert ("error" in r) or r.get("result") is False, (method, r)
     assert rpc("eth_blockNumber")  # still alive
 
 
 def test_unknown_method_code(rpc):
-    assert rpc.req("nope_nope")["error"]["code"] == -32601
+    assert rpc.request("nope_nope")["error"]["code"] == -32601
 
 
 def test_fault_delay_error_drop(devnet, rpc):
@@ -164,31 +138,31 @@ def test_fault_delay_error_drop(devnet, rpc):
         rpc("eth_blockNumber")
         assert time.monotonic() - t >= 0.29
         rpc("devnet_setFaults", {"delayMs": 0, "errorRate": 1.0, "errorCode": -32005})
-        r = rpc.req("eth_blockNumber")
+        r = rpc.request("eth_blockNumber")
         assert r["error"]["code"] == -32005
         # devnet_* always answers, so faults can be turned off
         assert rpc("devnet_getFaults")["errorRate"] == 1.0
         rpc("devnet_setFaults", {"errorRate": 1.0, "httpStatus": 503})
-        st, _ = rpc.raw(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())
+        st, _ = rpc.post(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())
         assert st == 503
         rpc("devnet_setFaults", {"errorRate": 0, "httpStatus": None, "dropConnections": True})
-        with pytest.raises((http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine)):
-            rpc.req("eth_blockNumber")
-        rpc2 = Client(devnet["port"])
+        with pytest.raises(RPCConnectionError):
+            rpc.request("eth_blockNumber")
+        rpc2 = RPC(devnet["port"])
         rpc2("devnet_clearFaults")
         assert rpc2("eth_blockNumber")
         # only some methods, only N times
         rpc2("devnet_setFaults", {"errorRate": 1.0, "methods": ["eth_call"], "count": 2})
-        assert "error" not in rpc2.req("eth_blockNumber")
-        assert "error" in rpc2.req("eth_call", {"to": devnet["addresses"]["registry"], "data": "0x3b2bcbf1"}, "latest")
-        assert "error" in rpc2.req("eth_call", {"to": devnet["addresses"]["registry"], "data": "0x3b2bcbf1"}, "latest")
-        assert "error" not in rpc2.req("eth_call", {"to": devnet["addresses"]["registry"], "data": "0x3b2bcbf1"}, "latest")
+        assert "error" not in rpc2.request("eth_blockNumber")
+        assert "error" in rpc2.request("eth_call", {"to": devnet["addresses"]["registry"], "data": "0x3b2bcbf1"}, "latest")
+        assert "error" in rpc2.request("eth_call", {"to": devnet["addresses"]["registry"], "data": "0x3b2bcbf1"}, "latest")
+        assert "error" not in rpc2.request("eth_call", {"to": devnet["addresses"]["registry"], "data": "0x3b2bcbf1"}, "latest")
         # partial error rate with a seed
         rpc2("devnet_setFaults", {"errorRate": 0.5, "seed": 42, "methods": None})
-        errs = sum("error" in rpc2.req("eth_chainId") for _ in range(100))
+        errs = sum("error" in rpc2.request("eth_chainId") for _ in range(100))
         assert 25 < errs < 75
     finally:
-        Client(devnet["port"])("devnet_clearFaults")
+        RPC(devnet["port"])("devnet_clearFaults")
 
 
 def test_reorg_consistent_logs_and_receipts(devnet, rpc):
@@ -220,14 +194,14 @@ def test_reorg_consistent_logs_and_receipts(devnet, rpc):
         assert r["blockHash"] == l["blockHash"] and r["logs"][0] == l
         assert rpc("eth_getBlockByNumber", r["blockNumber"], False)["hash"] == r["blockHash"]
     assert rpc("eth_getBlockByNumber", hex(h0 + 1), False)["hash"] not in old_blocks
-    assert "error" in rpc.req("eth_getLogs", {"blockHash": old_blocks[0]})  # like geth: unknown block
+    assert "error" in rpc.request("eth_getLogs", {"blockHash": old_blocks[0]})  # like geth: unknown block
 
 
 def test_block_time_mode_and_clean_shutdown(tmp_path):
     addr_file = tmp_path / "a.json"
     p, info = start("--block-time", "0.5", "--chain-id", "4242", "--addresses-out", str(addr_file))
     try:
-        rpc = Client(info["port"])
+        rpc = RPC(info["port"])
         assert json.loads(addr_file.read_text()) == {}
         h = send_tx(rpc, Account.from_key("0x" + "00" * 31 + "03").address, value=1, chain_id=4242)
         assert rpc("eth_getTransactionReceipt", h) is None  # waits for the next block

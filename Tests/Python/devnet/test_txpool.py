@@ -5,7 +5,8 @@ import time
 import pytest
 from eth_account import Account
 
-from test_devnet import Client, start, stop
+from devnet.client import RPC
+from test_devnet import start, stop
 
 GWEI = 10**9
 CHAIN_ID = 1337
@@ -22,7 +23,7 @@ def devnet():
 
 @pytest.fixture
 def rpc(devnet):
-    c = Client(devnet["port"])
+    c = RPC(devnet["port"])
     c("devnet_setMinTip", hex(MIN_TIP))  # each test starts from the CLI's setting
     yield c
     assert c("devnet_setMinTip", "0x0") is True
@@ -48,7 +49,7 @@ def raw_tx(k, n, max_fee, tip, to="0x" + "11" * 20):
 
 
 def send(rpc, raw):
-    return rpc.req("eth_sendRawTransaction", raw)
+    return rpc.request("eth_sendRawTransaction", raw)
 
 
 def pool_size(rpc):
@@ -58,7 +59,7 @@ def pool_size(rpc):
 
 
 def test_cli_flag_sets_min_tip(devnet):
-    assert Client(devnet["port"])("devnet_info")["minTip"] == hex(MIN_TIP)
+    assert RPC(devnet["port"])("devnet_info")["minTip"] == hex(MIN_TIP)
 
 
 def test_underpriced_waits_until_min_tip_lowered(rpc):
@@ -148,7 +149,7 @@ def test_automine_off_included_into_pending_block(rpc):
 def test_pool_off_by_default():
     p, info = start()
     try:
-        rpc = Client(info["port"])
+        rpc = RPC(info["port"])
         assert rpc("devnet_info")["minTip"] == "0x0" and pool_size(rpc) == 0
         k = key(2)
         base = pending_base_fee(rpc)
@@ -164,7 +165,7 @@ def test_pool_off_by_default():
 def test_block_time_mode_replacement():
     p, info = start("--block-time", "0.3", "--min-tip", str(5 * GWEI))
     try:
-        rpc = Client(info["port"])
+        rpc = RPC(info["port"])
         k = key(6)
         h = rpc("eth_sendRawTransaction", raw_tx(k, 0, 100 * GWEI, GWEI))
         time.sleep(0.8)  # a couple of blocks pass it by

@@ -45,7 +45,7 @@ def run_example(chain, tmp_path):
         out_file = tmp_path / f"{name}.json"
         env = {**os.environ, "INFERNET_NODE_KEY": DEVNET_KEYS[node_key],
                "INFERNET_REQUESTER_KEY": DEVNET_KEYS[3], "INFERNET_BIN_DIR": bin_dir()}
-        cmd = ["bash", str(ROOT / "examples" / name / "run.sh"), "--rpc", chain.rpc,
+        cmd = ["bash", str(ROOT / "examples" / name / "run.sh"), "--rpc", chain.url,
                "--registry", chain.addresses["registry"], "--json-out", str(out_file), *extra]
         t0 = time.monotonic()
         done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout)

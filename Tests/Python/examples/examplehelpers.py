@@ -1,4 +1,4 @@
-"""Helpers of the examples' tests: the shared devnet, eth_call, the node's binaries."""
+"""Helpers of the examples' tests: the shared devnet (devnet.client), eth_call, the node's binaries."""
 from __future__ import annotations
 
 import os
@@ -12,17 +12,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from examples.common.processes import DEVNET_KEYS, DevnetProcess  # noqa: E402,F401
+from devnet.client import DEVNET_KEYS, Devnet  # noqa: E402,F401
 
 
-class Chain(DevnetProcess):
+class Chain(Devnet):
     """`python -m devnet --port 0 --deploy` (this venv's interpreter), shared by the examples'
-    tests, with web3 on its RPC."""
+    tests."""
 
     def __init__(self, log_path: Path) -> None:
-        super().__init__(sys.executable, log_path, env={"PYTHONPATH": str(ROOT)})
-        from web3 import Web3
-        self.w3 = Web3(Web3.HTTPProvider(self.rpc, request_kwargs={"timeout": 30}))
+        super().__init__(log_path=log_path)
 
     def call(self, to: str, signature: str, args: list, returns: list[str]):
         """eth_call of `signature` (e.g. "predictedClass(uint32)") on `to`, decoded as `returns`."""
@@ -31,8 +29,7 @@ class Chain(DevnetProcess):
         name, _, rest = signature.partition("(")
         types = [t for t in rest.rstrip(")").split(",") if t]
         data = keccak(text=signature)[:4] + encode(types, args)
-        raw = self.w3.eth.call({"to": self.w3.to_checksum_address(to), "data": data})
-        values = decode(returns, raw)
+        values = decode(returns, self.rpc.eth_call(to, data))
         return values[0] if len(values) == 1 else values
 
 

@@ -1,15 +1,10 @@
-"""Small JSON-RPC helpers on top of nodehelpers.Devnet (unlocked devnet accounts).
+"""ABI-level helpers on top of nodehelpers.Devnet's JSON-RPC client (devnet.client.RPC; unlocked
+devnet accounts).
 
-Calls wait up to 300 s: the devnet executes one call at a time in py-evm, and a delivery that
-verifies a Halo2 proof (pairings in pure Python) keeps it busy for tens of seconds while the node
-estimates and sends it."""
+conftest gives the devnet's calls 300 s: the devnet executes one call at a time in py-evm, and a
+delivery that verifies a Halo2 proof (pairings in pure Python) keeps it busy for tens of seconds
+while the node estimates and sends it."""
 from __future__ import annotations
-
-import itertools
-import json
-import time
-import urllib.error
-import urllib.request
 
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
@@ -17,24 +12,12 @@ from eth_utils import keccak, to_checksum_address
 ZERO = "0x" + "00" * 20
 
 
-_ids = itertools.count(1)
-
-
-def rpc(devnet, method: str, params: list, timeout: float = 300):
-    body = json.dumps({"jsonrpc": "2.0", "id": next(_ids), "method": method, "params": params}).encode()
-    request = urllib.request.Request(devnet.rpc, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            answer = json.loads(response.read())
-    except urllib.error.HTTPError as error:  # an error status still carries the JSON-RPC error
-        answer = json.loads(error.read() or b"{}") or {"error": str(error)}
-    if "error" in answer:
-        raise RuntimeError(f"{method}: {answer['error']}")
-    return answer["result"]
+def rpc(devnet, method: str, params: list):
+    return devnet.rpc(method, *params)
 
 
 def eth_call(devnet, to: str, data: bytes) -> bytes:
-    return bytes.fromhex(rpc(devnet, "eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])[2:])
+    return devnet.rpc.eth_call(to, data)
 
 
 def sel(signature: str) -> bytes:
@@ -42,24 +25,12 @@ def sel(signature: str) -> bytes:
 
 
 def accounts(devnet) -> list[str]:
-    return rpc(devnet, "eth_accounts", [])
+    return devnet.rpc.accounts()
 
 
 def send(devnet, sender: str, to: str | None, data: bytes, value: int = 0, gas: int = 8_000_000,
          expect_ok: bool = True) -> dict:
-    tx = {"from": sender, "data": "0x" + data.hex(), "gas": hex(gas), "value": hex(value)}
-    if to:
-        tx["to"] = to
-    tx_hash = rpc(devnet, "eth_sendTransaction", [tx])
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        receipt = rpc(devnet, "eth_getTransactionReceipt", [tx_hash])
-        if receipt:
-            if expect_ok:
-                assert int(receipt["status"], 16) == 1, receipt
-            return receipt
-        time.sleep(0.05)
-    raise TimeoutError(f"no receipt for {tx_hash}")
+    return devnet.rpc.transact(sender, to, data, value=value, gas=gas, expect_ok=expect_ok)
 
 
 def deploy(devnet, sender: str, initcode: bytes, ctor_types: list[str] | None = None,
@@ -83,7 +54,7 @@ def transact(devnet, sender: str, to: str, signature: str, types: list[str], arg
 
 
 def balance(devnet, holder: str) -> int:
-    return int(rpc(devnet, "eth_getBalance", [holder, "latest"]), 16)
+    return devnet.rpc.balance(holder)
 
 
 def create_wallet(devnet, owner: str) -> str:
@@ -107,6 +78,4 @@ def approve(devnet, owner: str, wallet: str, spender: str, amount: int) -> None:
 
 
 def logs(devnet, address: str, signature: str, from_block: int = 0) -> list[dict]:
-    topic = "0x" + keccak(text=signature).hex()
-    return rpc(devnet, "eth_getLogs", [{"address": address, "topics": [topic],
-                                            "fromBlock": hex(from_block), "toBlock": "latest"}])
+    return devnet.rpc.get_logs(address, ["0x" + keccak(text=signature).hex()], from_block)

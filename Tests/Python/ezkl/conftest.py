@@ -35,5 +35,6 @@ def compiled_verifier(iris_artifacts) -> dict:
 @pytest.fixture(scope="session")
 def devnet(tmp_path_factory):
     from nodehelpers import Devnet
-    with Devnet(tmp_path_factory.mktemp("devnet") / "devnet.log") as chain:
+    # 300 s per call: see chainhelpers
+    with Devnet(tmp_path_factory.mktemp("devnet") / "devnet.log", rpc_timeout=300) as chain:
         yield chain

@@ -179,7 +179,7 @@ def test_optimistic_route_is_finalized_by_the_agent(devnet, world):
     wait_delivery(devnet, world["node"], consumer, sid)
     assert balance(devnet, world["node_wallet"]) == before, "nothing is paid before the verdict"
     agent = subprocess.run(
-        [sys.executable, "-m", "services.ezkl", "agent", "--rpc", devnet.rpc, "--verifier", optimistic,
+        [sys.executable, "-m", "services.ezkl", "agent", "--rpc", devnet.url, "--verifier", optimistic,
          "--artifacts", str(world["artifacts"]), "--from-block", str(block), "--count", "1", "--timeout", "120"],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "EZKL_AGENT_KEY": DEVNET_KEYS[owner_index]},
         capture_output=True, text=True, timeout=180)

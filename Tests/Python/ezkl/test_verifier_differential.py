@@ -54,7 +54,7 @@ def verify_evm(devnet, verifier: str, proof: dict, tmp_path) -> bool:
     path.write_text(json.dumps(proof))
 
     async def run():  # must be awaited in a running loop; (address, rpc, proof) in this order
-        return await ezkl.verify_evm(verifier, devnet.rpc, str(path))
+        return await ezkl.verify_evm(verifier, devnet.url, str(path))
     try:
         return bool(asyncio.run(run()))
     except Exception:  # noqa: BLE001 - ezkl raises when the contract reverts

@@ -1,5 +1,6 @@
 """Helpers for the tests that run the services through the real Swift node: the node's binaries,
-the node as a process (its own process group, killed as a whole), a devnet, and JSON-RPC calls.
+the node as a process (its own process group, killed as a whole), and the devnet (devnet.client)
+with the on-chain request of the CallbackConsumer.
 
 The binaries: `INFERNET_BIN_DIR` (scripts/test.sh exports it after `swift build`), else
 `swift build --show-bin-path` of this checkout. Without them the node tests are skipped.
@@ -22,7 +23,9 @@ from svchelpers import ROOT, free_port, http_request
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 # the process and devnet pieces (standard library only): one home for the examples and the tests
-from examples.common.processes import DEVNET_KEYS, DevnetProcess, descendants, kill_group  # noqa: E402,F401
+from devnet import client as devnet_client  # noqa: E402
+from devnet.client import DEVNET_KEYS  # noqa: E402,F401
+from examples.common.processes import descendants, kill_group  # noqa: E402,F401
 
 NODE_BINARIES = ("infernet-node", "infernet-gateway", "infernet-compute", "infernet-chain",
                  "infernet-payment")
@@ -176,50 +179,25 @@ class NodeProcess(NodeJobs):
 
 # -- devnet and JSON-RPC ------------------------------------------------------------------------
 
-class Devnet(DevnetProcess):
-    """`python -m devnet --port 0 --deploy`, run with the project venv's interpreter, and its
-    JSON-RPC (unlocked devnet accounts)."""
+class Devnet(devnet_client.Devnet):
+    """`python -m devnet --port 0 --deploy`, run with the project venv's interpreter (started by
+    `with`), its JSON-RPC client `rpc` (unlocked devnet accounts) and the CallbackConsumer's
+    request and delivery. `rpc_timeout` bounds each JSON-RPC call."""
 
-    def __init__(self, log_path: Path) -> None:
-        super().__init__(project_python(), log_path, timeout=60, env={"PYTHONPATH": str(ROOT)})
-        self._id = 0
+    def __init__(self, log_path: Path, rpc_timeout: float = 30) -> None:
+        super().__init__(python=project_python(), log_path=log_path, timeout=60, rpc_timeout=rpc_timeout)
         self.hashes = keccak_hashes()
-
-    def call_rpc(self, method: str, params: list) -> object:
-        self._id += 1
-        status, body = http_json("POST", self.rpc, {"jsonrpc": "2.0", "id": self._id, "method": method,
-                                                    "params": params})
-        assert status == 200 and isinstance(body, dict), (status, body)
-        if "error" in body:
-            raise RuntimeError(f"{method}: {body['error']}")
-        return body["result"]
-
-    def send(self, sender: str, to: str, data: bytes, timeout: float = 30) -> dict:
-        tx = self.call_rpc("eth_sendTransaction", [{"from": sender, "to": to, "data": "0x" + data.hex(),
-                                                    "gas": hex(5_000_000)}])
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            receipt = self.call_rpc("eth_getTransactionReceipt", [tx])
-            if receipt:
-                assert int(receipt["status"], 16) == 1, receipt
-                return receipt
-            time.sleep(0.05)
-        raise TimeoutError(f"no receipt for {tx}")
-
-    def eth_call(self, to: str, data: bytes) -> bytes:
-        result = self.call_rpc("eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])
-        return bytes.fromhex(result[2:])
 
     def request_compute(self, container: str, inputs: bytes, key_index: int = 3) -> int:
         """CallbackConsumer.requestCompute(container, inputs, 1, 0, 0, 0, 0) from devnet account
         `key_index` (unlocked); the subscription id."""
         from eth_abi import encode
-        sender = self.call_rpc("eth_accounts", [])[key_index - 1]
+        sender = self.rpc.accounts()[key_index - 1]
         zero = "0x" + "00" * 20
         data = self.hashes["requestCompute"] + encode(
             ["string", "bytes", "uint16", "address", "uint256", "address", "address"],
             [container, inputs, 1, zero, 0, zero, zero])
-        receipt = self.send(sender, self.addresses["callbackConsumer"], data)
+        receipt = self.rpc.transact(sender, self.addresses["callbackConsumer"], data, timeout=30)
         created = self.hashes["SubscriptionCreated"]
         for log in receipt["logs"]:
             if log["topics"] and log["topics"][0] == created and len(log["topics"]) > 1:
@@ -233,17 +211,17 @@ class Devnet(DevnetProcess):
         consumer = self.addresses["callbackConsumer"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            count = decode(["uint256"], self.eth_call(consumer, self.hashes["receivedCount"] +
-                                                      encode(["uint32"], [subscription])))[0]
+            count = decode(["uint256"], self.rpc.eth_call(consumer, self.hashes["receivedCount"] +
+                                                          encode(["uint32"], [subscription])))[0]
             if count >= 1:
-                return decode(["bytes"], self.eth_call(consumer, self.hashes["lastOutput"] +
-                                                       encode(["uint32"], [subscription])))[0]
+                return decode(["bytes"], self.rpc.eth_call(consumer, self.hashes["lastOutput"] +
+                                                           encode(["uint32"], [subscription])))[0]
             time.sleep(0.2)
         raise TimeoutError(f"no delivery for subscription {subscription} within {timeout} s:\n"
                            f"{node.log_text() if node else ''}")
 
     def node_chain_config(self, key_index: int) -> dict:
-        return {"enabled": True, "rpc_url": self.rpc, "trail_head_blocks": 0,
+        return {"enabled": True, "rpc_url": self.url, "trail_head_blocks": 0,
                 "registry_address": self.addresses["registry"],
                 "wallet": {"private_key": DEVNET_KEYS[key_index]},
                 "snapshot_sync": {"sleep": 0, "sync_period": 0.1}}

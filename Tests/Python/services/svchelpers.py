@@ -4,7 +4,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 HAS_TORCH = importlib.util.find_spec("torch") is not None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from devnet.client import free_port  # noqa: E402,F401  (standard library only)
 
 
 

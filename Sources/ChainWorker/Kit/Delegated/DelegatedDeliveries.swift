@@ -1,3 +1,4 @@
+import BusContract
 import BigInt
 import EVM
 import InfernetSDK
@@ -29,12 +30,10 @@ public actor DelegatedDeliveries: DeliveryExtension {
 
     private func consider(_ record: DelegatedRecord, head: UInt64, timestamp: UInt64) async throws {
         let message = record.message
-        let subscription: Subscription
+        let subscription = message.subscription
         let signature: Signature
         do {
-            subscription = try Subscription(message.subscription)
-            signature = try Signature(r: try Hex.decode(message.r, count: 32), s: try Hex.decode(message.s, count: 32),
-                                      v: UInt64(message.v))
+            signature = try Signature(r: message.r, s: message.s, v: UInt64(message.v))
         } catch {
             try await store.updateDelegated(key: record.key, status: .failed, attempts: record.attempts,
                                             error: "malformed delegated subscription: \(error)")
@@ -124,27 +123,5 @@ public actor DelegatedDeliveries: DeliveryExtension {
             try await store.updateDelegated(key: key, status: failures >= DeliveryScheduler.maxAttempts ? .failed : .pending,
                                             attempts: failures, transactionHash: hash, error: "transaction \(hash) reverted")
         }
-    }
-}
-
-extension Subscription {
-    /// A subscription from its bus form; errors name the field.
-    public init(_ message: SubscriptionMessage) throws {
-        func address(_ text: String, _ field: String) throws -> Address {
-            do { return try Address(hex: text, checksum: false) } catch {
-                throw DeliveryError.badOutput("subscription.\(field): \(error)")
-            }
-        }
-        guard let amount = BigUInt(message.paymentAmount) else {
-            throw DeliveryError.badOutput("subscription.payment_amount: not a decimal integer")
-        }
-        let containerID: Data
-        do { containerID = try Hex.decode(message.containerID, count: 32) } catch {
-            throw DeliveryError.badOutput("subscription.containers: \(error)")
-        }
-        self.init(owner: try address(message.owner, "owner"), activeAt: message.activeAt, period: message.period,
-                  frequency: message.frequency, redundancy: message.redundancy, containerID: containerID, lazy: message.lazy,
-                  verifier: try address(message.verifier, "verifier"), paymentAmount: amount,
-                  paymentToken: try address(message.paymentToken, "payment_token"), wallet: try address(message.wallet, "wallet"))
     }
 }

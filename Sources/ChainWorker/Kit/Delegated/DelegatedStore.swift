@@ -1,3 +1,4 @@
+import BusContract
 import Foundation
 import GRDB
 import InfernetBus
@@ -25,7 +26,7 @@ public struct DelegatedRecord: Sendable, Equatable {
 
     /// `delegate:<owner>:<nonce>`: one per (owner, nonce), as on chain.
     public static func key(for message: DelegatedSubscriptionMessage) -> String {
-        "delegate:\(message.subscription.owner.lowercased()):\(message.nonce)"
+        "delegate:\(message.subscription.owner.hex):\(message.nonce)"
     }
 }
 

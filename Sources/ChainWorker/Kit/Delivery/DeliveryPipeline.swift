@@ -1,4 +1,5 @@
 import BigInt
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
@@ -69,11 +70,11 @@ public struct DeliveryPipeline: Sendable {
     /// an approval it asks for goes out through this node's signer before the delivery.
     private func checkPayment(_ job: Job, head: UInt64) async throws {
         let decision = try await payments.check(PaymentCheckRequest(
-            subscriptionID: job.subscriptionID, subscription: SubscriptionMessage(job.subscription),
+            subscriptionID: job.subscriptionID, subscription: job.subscription,
             containers: job.containers))
         guard decision.accepted else { throw DeliveryError.paymentRefused(decision.reason ?? "no reason given") }
         if let approval = decision.approval {
-            let intent = try TransactionIntent(approval, gasLimit: chain.maxGasLimit)
+            let intent = TransactionIntent(approval, gasLimit: chain.maxGasLimit)
             let sent = try await transactions.send(intent, head: head)
             let mined = try await transactions.waitUntilMined(nonce: sent.nonce)
             guard mined.succeeded == true else {
@@ -127,23 +128,9 @@ extension DeliveryPipeline.Input {
     }
 }
 
-extension SubscriptionMessage {
-    public init(_ subscription: Subscription) {
-        self.init(owner: subscription.owner.hex, activeAt: subscription.activeAt, period: subscription.period,
-                  frequency: subscription.frequency, redundancy: subscription.redundancy,
-                  containerID: subscription.containerID.hexString, lazy: subscription.lazy,
-                  verifier: subscription.verifier.hex, paymentAmount: String(subscription.paymentAmount),
-                  paymentToken: subscription.paymentToken.hex, wallet: subscription.wallet.hex)
-    }
-}
-
 extension TransactionIntent {
     /// A transaction asked for over the bus.
-    init(_ message: TransactionMessage, gasLimit: UInt64) throws {
-        guard let data = Data(hex: message.data), let value = BigUInt(message.value) else {
-            throw DeliveryError.badOutput("transaction data or value is malformed")
-        }
-        self.init(to: try Address(hex: message.to, checksum: false), data: data, value: value, gasLimit: gasLimit,
-                  purpose: message.purpose)
+    init(_ message: TransactionMessage, gasLimit: UInt64) {
+        self.init(to: message.to, data: message.data, value: message.value, gasLimit: gasLimit, purpose: message.purpose)
     }
 }

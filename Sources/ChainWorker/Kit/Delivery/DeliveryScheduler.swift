@@ -1,3 +1,4 @@
+import BusContract
 import EVM
 import InfernetSDK
 import Foundation
@@ -275,7 +276,7 @@ public actor DeliveryScheduler {
               stored.subscription.paymentAmount > 0,
               let containers = pipeline.chain.lookup.chain(for: stored.subscription.containerID) else { return nil }
         return DeliveryReceipt(subscriptionID: key.subscriptionID, interval: key.interval, transactionHash: hash,
-                               containers: containers, paymentToken: stored.subscription.paymentToken.hex)
+                               containers: containers, paymentToken: stored.subscription.paymentToken)
     }
 }
 

@@ -1,5 +1,5 @@
+import BusContract
 import Foundation
-import InfernetBus
 import InfernetCore
 
 /// Runs container chains for the chain worker (compute workers over the bus; a fake in tests).
@@ -13,33 +13,26 @@ public protocol PaymentService: Sendable {
     func record(_ receipt: DeliveryReceipt) async throws
 }
 
-/// Both, over the node's bus.
+/// Both, over the node's bus: the only implementation besides the tests' fakes.
 public struct BusNodeServices: ComputeService, PaymentService {
     public let peer: BusPeer
-    public var paymentTimeout = 30.0
+    public var paymentTimeout: Duration = .seconds(30)
 
     public init(peer: BusPeer) { self.peer = peer }
 
+    /// The job id is the request id, so a re-sent delivery runs once.
     public func run(_ request: ComputeRequest, timeout: Double) async throws -> ComputeResult {
-        let reply = try await peer.request(
-            BusRequest(id: request.jobID, service: "compute", method: ComputeMethod.run, containers: request.containers,
-                       body: BusBody.encode(request)),
-            timeout: timeout)
-        return try BusBody.decode(ComputeResult.self, from: reply.body)
+        try await peer.call(Methods.compute.run, request, id: request.jobID, containers: request.containers,
+                            timeout: .seconds(timeout))
     }
 
     public func check(_ request: PaymentCheckRequest) async throws -> PaymentDecision {
-        let reply = try await peer.request(
-            BusRequest(id: UUID().uuidString.lowercased(), service: "payment", method: PaymentMethod.check,
-                       body: BusBody.encode(request)),
-            timeout: paymentTimeout)
-        return try BusBody.decode(PaymentDecision.self, from: reply.body)
+        try await peer.call(Methods.payment.check, request, timeout: paymentTimeout)
     }
 
+    /// `receipt-<hash>` as the id: a receipt re-sent from the outbox is recorded once.
     public func record(_ receipt: DeliveryReceipt) async throws {
-        _ = try await peer.request(
-            BusRequest(id: "receipt-\(receipt.transactionHash)", service: "payment", method: PaymentMethod.record,
-                       body: BusBody.encode(receipt)),
-            timeout: paymentTimeout)
+        _ = try await peer.call(Methods.payment.record, receipt, id: "receipt-\(receipt.transactionHash)",
+                                timeout: paymentTimeout)
     }
 }

@@ -1,3 +1,4 @@
+import BusContract
 import Foundation
 import GRDB
 import InfernetCore

@@ -1,6 +1,6 @@
+import BusContract
 import EVM
 import Foundation
-import InfernetBus
 import InfernetCore
 
 /// Where delegated subscriptions go once the guardian and the signature check accepted them:
@@ -14,22 +14,24 @@ public protocol DelegatedSubscriptionHandler: Sendable {
 /// worker replied, so an accepted subscription is never lost to a crash in between.
 public struct BusDelegatedSubscriptions: DelegatedSubscriptionHandler {
     public let peer: BusPeer
-    /// Seconds to wait for the chain worker (it only stores the subscription).
-    public let timeout: Double
+    /// How long to wait for the chain worker (it only stores the subscription).
+    public let timeout: Duration
 
-    public init(peer: BusPeer, timeout: Double = 10) {
+    public init(peer: BusPeer, timeout: Duration = .seconds(10)) {
         self.peer = peer
         self.timeout = timeout
     }
 
     public func accept(_ message: DelegatedSubscriptionMessage) async throws(APIError) {
-        let request = BusRequest(id: UUID().uuidString.lowercased(), service: "chain",
-                                 method: ChainMethod.delegatedSubscription, body: BusBody.encode(message))
         do {
-            _ = try await peer.request(request, timeout: timeout)
+            _ = try await peer.call(Methods.chain.delegatedSubscription, message, timeout: timeout)
         } catch BusError.timedOut {
             throw APIError(.serviceUnavailable, "Chain worker did not answer",
-                           params: JSONObject([(key: "timeout", value: .number(JSONNumber(timeout)))]))
+                           params: JSONObject([(key: "timeout", value: .number(JSONNumber(timeout.inSeconds)))]))
+        } catch BusError.failed(let failure) where failure.code == .badRequest || failure.code == .rejected {
+            // Only a contract mismatch between gateway and chain worker can get here.
+            throw APIError(.internalServerError, "Chain worker refused the subscription",
+                           params: JSONObject([(key: "reason", value: .string(failure.message))]))
         } catch {
             throw APIError(.serviceUnavailable, "Chain worker unavailable",
                            params: JSONObject([(key: "reason", value: .string("\(error)"))]))
@@ -46,18 +48,12 @@ public struct UnavailableDelegatedSubscriptions: DelegatedSubscriptionHandler {
 }
 
 extension DelegatedSubscriptionMessage {
-    /// The bus form of an accepted request: addresses checksummed, the amount in decimal, the
-    /// data as the JSON text the client sent.
+    /// The bus form of an accepted request: the SDK's `Subscription` as is, the signature's
+    /// parts, the data as the JSON text the client sent.
     public init(_ request: DelegatedSubscriptionRequest, containers: [String]) {
-        let sub = request.subscription
         let signature = request.signature.signature
         self.init(
-            subscription: SubscriptionMessage(
-                owner: sub.owner.checksummed, activeAt: sub.activeAt, period: sub.period, frequency: sub.frequency,
-                redundancy: sub.redundancy, containerID: Hex.encode(sub.containerID), lazy: sub.lazy,
-                verifier: sub.verifier.checksummed, paymentAmount: String(sub.paymentAmount),
-                paymentToken: sub.paymentToken.checksummed, wallet: sub.wallet.checksummed),
-            nonce: request.signature.nonce, expiry: request.signature.expiry, v: signature.v,
-            r: Hex.encode(signature.r), s: Hex.encode(signature.s), data: request.data.jsonText, containers: containers)
+            subscription: request.subscription, nonce: request.signature.nonce, expiry: request.signature.expiry,
+            v: signature.v, r: signature.r, s: signature.s, data: request.data.jsonText, containers: containers)
     }
 }

@@ -1,3 +1,4 @@
+import BusContract
 import InfernetCore
 
 /// A delegated subscription after the guardian: its signature is checked on chain, then it is

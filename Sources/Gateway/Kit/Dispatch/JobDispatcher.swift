@@ -1,3 +1,4 @@
+import BusContract
 import Foundation
 import InfernetBus
 import InfernetCore
@@ -83,8 +84,8 @@ public final class JobDispatcher: Service, Sendable {
                 let attempts = try await store.recordAttempt(id: job.id, client: job.client)
                 if attempts > limits.maxAttempts {
                     logger.warning("failing a job that was cut short too often", metadata: ["job": "\(job.id)", "attempts": "\(attempts - 1)"])
-                    await record(job, error: BusError.remote(
-                        "job \(job.id) was cut short \(attempts - 1) times (its worker or the gateway stopped while running it), over \(JobLimits.key("max_job_attempts"))=\(limits.maxAttempts)"))
+                    await record(job, error: BusError.failed(BusFailure(.rejected,
+                        "job \(job.id) was cut short \(attempts - 1) times (its worker or the gateway stopped while running it), over \(JobLimits.key("max_job_attempts"))=\(limits.maxAttempts)")))
                 } else {
                     input.yield(job)
                 }
@@ -131,14 +132,11 @@ public final class JobDispatcher: Service, Sendable {
     }
 
     /// A stream's final result (its chunks are not wanted here).
-    static func collect(_ events: AsyncThrowingStream<StreamEvent, any Error>, jobID: String) async throws -> ComputeResult {
+    static func collect(_ events: AsyncThrowingStream<BusStreamEvent<ComputeResult>, any Error>, jobID: String) async throws -> ComputeResult {
         for try await event in events {
-            if case .reply(let reply) = event {
-                if let error = reply.error { throw BusError.remote(error) }
-                return try BusBody.decode(ComputeResult.self, from: reply.body)
-            }
+            if case .response(let result) = event { return result }
         }
-        throw BusError.remote("the stream ended without a result")
+        throw BusError.failed(BusFailure(.internal, "the stream ended without a result"))
     }
 
     static func computeRequest(_ job: JobRecord) -> ComputeRequest {

@@ -1,3 +1,4 @@
+import BusContract
 import Hummingbird
 import InfernetCore
 import Logging

@@ -1,3 +1,4 @@
+import BusContract
 import Hummingbird
 import InfernetBus
 import InfernetCore
@@ -47,9 +48,8 @@ struct StreamRoutes: Sendable {
                     case .chunk(let text):
                         guard !clientGone else { continue }
                         do { try await writer.write(ByteBuffer(string: text)) } catch { clientGone = true }
-                    case .reply(let reply):
-                        if let error = reply.error { throw BusError.remote(error) }
-                        result = try BusBody.decode(ComputeResult.self, from: reply.body)
+                    case .response(let final):
+                        result = final
                     }
                 }
             } catch BusError.stopped {

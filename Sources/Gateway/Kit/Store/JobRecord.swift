@@ -1,3 +1,4 @@
+import BusContract
 import InfernetCore
 
 /// One off-chain job as the gateway keeps it. Results are stored as JSON text, ready to be

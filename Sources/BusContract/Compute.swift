@@ -1,8 +1,4 @@
-/// Bus methods served by compute workers.
-public enum ComputeMethod {
-    public static let run = "compute.run"
-    public static let resources = "compute.resources"
-}
+import InfernetCore
 
 /// A request to run a chain of containers (bus method `compute.run`).
 public struct ComputeRequest: Codable, Sendable, Equatable {
