@@ -191,7 +191,7 @@ let package = Package(
 
         .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", "EVM", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InfernetBusTests", dependencies: [
-            "InfernetBus", "BusContract", "EVM", .product(name: "Logging", package: "swift-log"),
+            "InfernetBus", "BusContract", "EVM", "InfernetSDK", .product(name: "Logging", package: "swift-log"),
         ]),
         // Fixtures shared by test targets (the project's Python, the devnet process).
         .target(name: "TestSupport", dependencies: ["EVM", "InfernetSDK"], path: "Tests/Support"),

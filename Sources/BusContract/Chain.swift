@@ -1,5 +1,6 @@
 import BigInt
 import EVM
+import InfernetSDK
 import Foundation
 
 /// A delegated subscription accepted by the gateway (EIP-712 signature already checked against

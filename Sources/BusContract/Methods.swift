@@ -1,4 +1,5 @@
 import InfernetBus
+import InfernetSDK
 
 /// Every bus method, defined once: `peer.call(Methods.payment.check, request, timeout:)` on
 /// the caller's side, `router.on(Methods.payment.check) { ... }` on the worker's.

@@ -1,5 +1,6 @@
 import BigInt
 import EVM
+import InfernetSDK
 import Foundation
 
 // How real values travel in bus JSON. One rule each:

@@ -1,5 +1,6 @@
 import EVM
 import Foundation
+import InfernetSDK
 import Gateway
 import BusContract
 import InfernetCore

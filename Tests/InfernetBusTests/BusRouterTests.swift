@@ -1,6 +1,7 @@
 import BigInt
 import BusContract
 import EVM
+import InfernetSDK
 import Foundation
 import XCTest
 

@@ -1,6 +1,7 @@
 @testable import ChainWorker
 import EVM
 import Foundation
+import InfernetSDK
 import InfernetCore
 import PaymentWorker
 import TestSupport

@@ -2,6 +2,7 @@ import BigInt
 import BusContract
 import EVM
 import Foundation
+import InfernetSDK
 import InfernetCore
 import Logging
 import XCTest

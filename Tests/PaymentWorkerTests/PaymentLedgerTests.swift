@@ -1,6 +1,7 @@
 import BusContract
 import EVM
 import Foundation
+import InfernetSDK
 @testable import PaymentWorker
 import XCTest
 

@@ -1,3 +1,4 @@
+import InfernetCore
 import CZeroMQ
 import Logging
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import InfernetCore
 import Logging
 import Synchronization
 

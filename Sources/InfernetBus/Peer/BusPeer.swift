@@ -1,3 +1,4 @@
+import InfernetCore
 import Dispatch
 import Foundation
 import Logging

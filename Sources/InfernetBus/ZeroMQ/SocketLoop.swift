@@ -126,6 +126,4 @@ final class SocketLoop: @unchecked Sendable {
 extension Duration {
     /// The duration in (fractional) milliseconds.
     var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
-    /// The duration in (fractional) seconds.
-    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
