@@ -61,7 +61,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "ServiceKit", dependencies: [
-            "InfernetCore",
+            "InfernetCore", "EVM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -85,7 +85,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Supervisor/Kit"),
         .executableTarget(name: "infernet-node", dependencies: [
-            "Supervisor", "PaymentWorker", "EVM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Supervisor", "PaymentWorker", "EVM", "WorkerKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
@@ -119,6 +119,7 @@ let package = Package(
             "InfernetCore", "InfernetBus", "WorkerKit", "EVM",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/ChainWorker/Kit"),
         .executableTarget(name: "infernet-chain", dependencies: [
             "ChainWorker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -175,10 +176,15 @@ let package = Package(
             .product(name: "BigInt", package: "BigInt"),
         ], path: "Sources/EVMBench"),
 
-        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InfernetBusTests", dependencies: ["InfernetBus"]),
         // Fixtures shared by test targets (the project's Python, the devnet process).
-        .target(name: "TestSupport", dependencies: ["EVM"], path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: [
+            "EVM", "InfernetCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], path: "Tests/Support"),
         .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetCore", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "InfernetCore", "InfernetBus", "EVM", "TestSupport",
@@ -193,7 +199,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ServiceKitTests", dependencies: [
-            "ServiceKit", "InfernetCore",
+            "ServiceKit", "InfernetCore", "EVM",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
@@ -209,6 +215,8 @@ let package = Package(
             "PaymentWorker", "EVM", "InfernetCore", "InfernetBus", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The supervisor's rules, without starting processes.
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "NodeTests", dependencies: [
             "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM",
             "PaymentWorker", "TestSupport",

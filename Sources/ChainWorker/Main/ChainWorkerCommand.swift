@@ -12,6 +12,8 @@ struct ChainCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-chain")
-        try await ChainWorkerApp(options: worker.options(defaultIdentity: "chain")).run()
+        try await WorkerMain.reportingConfigErrors(process: "infernet-chain") {
+            try await ChainWorkerApp(options: worker.options(defaultIdentity: "chain")).run()
+        }
     }
 }

@@ -12,6 +12,8 @@ struct PaymentCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-payment")
-        try await PaymentWorkerApp(options: worker.options(defaultIdentity: "payment")).run()
+        try await WorkerMain.reportingConfigErrors(process: "infernet-payment") {
+            try await PaymentWorkerApp(options: worker.options(defaultIdentity: "payment")).run()
+        }
     }
 }
