@@ -44,14 +44,46 @@ public actor Supervisor {
     private var readySent = false
     weak var broker: Broker?
 
+    /// What reaches the supervisor from other threads (the broker's observer, process exits,
+    /// a graceful shutdown): callbacks only post these; `handleEvents()` runs them, inside the
+    /// node's service group, so every piece of work has an owner that cancels it.
+    enum Event: Sendable {
+        case peerJoined(pid: Int32)
+        case peerLost(pid: Int32)
+        case exited(name: String, pid: Int32, status: Int32)
+        case drain
+    }
+
+    private nonisolated let events: AsyncStream<Event>
+    private nonisolated let eventSink: AsyncStream<Event>.Continuation
+
     public init(specs: [WorkerSpec], policy: RestartPolicy, grace: Double, notifier: SystemdNotifier, logger: Logger) {
         self.policy = policy
         self.grace = grace
         self.notifier = notifier
         self.logger = logger
+        (events, eventSink) = AsyncStream.makeStream(of: Event.self)
         for spec in specs {
             children[spec.name] = Child(spec: spec)
             order.append(spec.name)
+        }
+    }
+
+    /// Posts an event from any thread (handled by `handleEvents()`).
+    nonisolated func post(_ event: Event) { eventSink.yield(event) }
+
+    /// Handles posted events until cancelled. Bus observations are handled in order; an exit
+    /// (which may wait out a back-off) and a drain run as child tasks of this one.
+    nonisolated func handleEvents() async {
+        await withDiscardingTaskGroup { group in
+            for await event in events {
+                switch event {
+                case .peerJoined(let pid): await peerJoined(pid: pid)
+                case .peerLost(let pid): await peerLost(pid: pid)
+                case .exited(let name, let pid, let status): group.addTask { await self.exited(name, pid: pid, status: status) }
+                case .drain: group.addTask { await self.drain() }
+                }
+            }
         }
     }
 
@@ -110,7 +142,7 @@ public actor Supervisor {
         case .restart(let delay):
             logger.warning("worker exited; restarting", metadata: ["worker": "\(name)", "status": "\(status)", "delay_s": "\(delay)"])
             try? await Task.sleep(for: .seconds(delay))
-            if !draining { launch(name) }
+            if !draining && !Task.isCancelled { launch(name) }
         case .giveUp(let restarts, let within):
             let reason = SupervisorExit.restartIntensityExceeded(worker: name, restarts: restarts, within: within)
             failure = reason
@@ -129,10 +161,9 @@ public actor Supervisor {
         var environment = ProcessInfo.processInfo.environment
         environment[ParentWatch.variable] = String(getpid())
         process.environment = environment
-        process.terminationHandler = { [weak self] finished in
-            let pid = finished.processIdentifier
-            let status = finished.terminationStatus
-            Task { await self?.exited(name, pid: pid, status: status) }
+        let sink = eventSink
+        process.terminationHandler = { finished in
+            sink.yield(.exited(name: name, pid: finished.processIdentifier, status: finished.terminationStatus))
         }
         do {
             try process.run()
