@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Settings that cannot work are refused at start (issue 10): `infernet-node` exits 78
