@@ -40,7 +40,10 @@ public actor Supervisor {
     private var order: [String] = []
     private var draining = false
     private var failure: SupervisorExit?
-    private var finished: CheckedContinuation<Void, Never>?
+    /// Signalled once the supervisor has given up or drained (a stream, so a cancelled waiter
+    /// stops waiting).
+    private nonisolated let finished: AsyncStream<Void>
+    private nonisolated let finishedSink: AsyncStream<Void>.Continuation
     private var readySent = false
     weak var broker: Broker?
 
@@ -63,6 +66,7 @@ public actor Supervisor {
         self.notifier = notifier
         self.logger = logger
         (events, eventSink) = AsyncStream.makeStream(of: Event.self)
+        (finished, finishedSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         for spec in specs {
             children[spec.name] = Child(spec: spec)
             order.append(spec.name)
@@ -93,12 +97,18 @@ public actor Supervisor {
         for name in order { launch(name) }
     }
 
-    /// Waits until the supervisor gives up (throws) or a drain completes (returns).
+    /// Waits until the supervisor gives up (throws) or a drain completes (returns); a cancelled
+    /// waiter throws `CancellationError`.
     public func waitUntilFinished() async throws {
-        if failure == nil && !(draining && children.values.allSatisfy({ $0.process == nil })) {
-            await withCheckedContinuation { finished = $0 }
+        var done = failure != nil || (draining && children.values.allSatisfy({ $0.process == nil }))
+        if !done {
+            for await _ in finished {
+                done = true
+                break
+            }
         }
         if let failure { throw failure }
+        if !done { throw CancellationError() }  // the waiter was cancelled first
     }
 
     public var runningPIDs: [String: Int32] {
@@ -205,7 +215,6 @@ public actor Supervisor {
     }
 
     private func finish() {
-        finished?.resume()
-        finished = nil
+        finishedSink.yield()
     }
 }
