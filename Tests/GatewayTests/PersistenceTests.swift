@@ -59,6 +59,24 @@ final class PersistenceTests: XCTestCase {
         XCTAssertEqual(count, 2000)
     }
 
+    /// The store is a service: writes submitted before it runs wait and commit once it does;
+    /// after it stopped, writes are refused with a clear error instead of waiting forever.
+    func testWritesCommitWhileTheStoreRunsAndAreRefusedAfter() async throws {
+        let store = try JobStore(path: JobStore.path(dataDirectory: try TestNode.tempDirectory().path))
+        let first = Self.record("early")
+        let early = Task { [store] in try await store.save(first) }
+        try await store.running { store in try await store.save(Self.record("during")) }
+        try await early.value  // queued before the store ran, committed while it ran
+        let saved = try await store.jobIDs(client: "127.0.0.1", pending: nil)
+        XCTAssertEqual(Set(saved), ["early", "during"])
+        do {
+            try await store.save(record("late"))
+            XCTFail("a write after the store stopped was accepted")
+        } catch {
+            XCTAssertTrue("\(error)".contains("job store has stopped"), "\(error)")
+        }
+    }
+
     func testRunningJobsAreSentAgainOnStart() async throws {
         let directory = try TestNode.tempDirectory()
         do {
