@@ -197,6 +197,7 @@ let package = Package(
         .testTarget(name: "ChainWorkerTests", dependencies: [
             "ChainWorker", "EVM", "InfernetCore", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ServiceKitTests", dependencies: [
             "ServiceKit", "InfernetCore", "EVM",
