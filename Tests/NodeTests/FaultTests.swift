@@ -3,6 +3,7 @@ import Foundation
 import InfernetBus
 import InfernetCore
 import Logging
+import TestSupport
 import XCTest
 
 /// Processes die, frames are garbage, workers crash-loop: the node keeps its promises.

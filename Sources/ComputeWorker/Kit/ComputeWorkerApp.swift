@@ -23,7 +23,7 @@ public struct ComputeWorkerApp {
 
     public func run() async throws {
         let logger = Logger(label: "compute")
-        let config = options.loadConfig(logger: logger)
+        let config = try options.loadConfig(logger: logger)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpConfiguration())
         let manager = ContainerManager(config: config, http: http, logger: logger)
         if manageContainers { await manager.start() }
