@@ -57,7 +57,8 @@ public struct NodeRunner {
         await containers.start()
 
         let service = SupervisorService(supervisor: supervisor, broker: broker, notifier: notifier)
-        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Shut down in reverse order: the workers drain first, then container restarts stop.
+        let group = ServiceGroup(services: [containers, service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         var outcome: (any Error)?
         do { try await group.run() } catch { outcome = error }
         await containers.stop(grace: min(config.node.shutdownGrace, .seconds(5)).inSeconds)
