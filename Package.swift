@@ -75,7 +75,7 @@ let package = Package(
             .product(name: "BigInt", package: "BigInt"),
         ]),
         .target(name: "ServiceKit", dependencies: [
-            "InfernetCore",
+            "InfernetCore", "EVM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -99,7 +99,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Supervisor/Kit"),
         .executableTarget(name: "infernet-node", dependencies: [
-            "Supervisor", "PaymentWorker", "EVM", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Supervisor", "PaymentWorker", "EVM", "WorkerKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
@@ -133,6 +133,7 @@ let package = Package(
             "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "BusContract",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/ChainWorker/Kit"),
         .executableTarget(name: "infernet-chain", dependencies: [
             "ChainWorker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -189,12 +190,17 @@ let package = Package(
             .product(name: "BigInt", package: "BigInt"),
         ], path: "Sources/EVMBench"),
 
-        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", "EVM", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "InfernetCoreTests", dependencies: ["InfernetCore", "EVM", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "InfernetBusTests", dependencies: [
             "InfernetBus", "BusContract", "EVM", "InfernetSDK", .product(name: "Logging", package: "swift-log"),
         ]),
-        // Fixtures shared by test targets (the project's Python, the devnet process).
-        .target(name: "TestSupport", dependencies: ["EVM", "InfernetSDK"], path: "Tests/Support"),
+        // Fixtures shared by test targets (the project's Python, the devnet process, a node's HTTP side).
+        .target(name: "TestSupport", dependencies: [
+            "EVM", "InfernetSDK", "InfernetCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], path: "Tests/Support"),
         .testTarget(name: "EVMTests", dependencies: ["EVM", "InfernetSDK", "InfernetCore", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "InfernetCore", "InfernetBus", "EVM", "InfernetSDK", "TestSupport", "BusContract",
@@ -207,9 +213,10 @@ let package = Package(
         .testTarget(name: "ChainWorkerTests", dependencies: [
             "ChainWorker", "EVM", "InfernetSDK", "InfernetCore", "TestSupport", "BusContract",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ServiceKitTests", dependencies: [
-            "ServiceKit", "InfernetCore",
+            "ServiceKit", "InfernetCore", "EVM",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
@@ -225,6 +232,8 @@ let package = Package(
             "PaymentWorker", "EVM", "InfernetSDK", "InfernetCore", "InfernetBus", "TestSupport", "BusContract",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The supervisor's rules, without starting processes.
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "NodeTests", dependencies: [
             "InfernetCore", "InfernetBus", "Gateway", "ComputeWorker", "Supervisor", "ServiceKit", "ChainWorker", "EVM", "BusContract",
             "InfernetSDK", "PaymentWorker", "TestSupport",

@@ -134,15 +134,15 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
         phase = next
         timer?.cancel()
         timer = nil
-        let seconds: Double
+        let timeout: Duration
         switch next {
-        case .idle: seconds = limits.idleTimeout
-        case .head: seconds = limits.headerTimeout
-        case .body: seconds = limits.bodyTimeout
+        case .idle: timeout = limits.idleTimeout
+        case .head: timeout = limits.headerTimeout
+        case .body: timeout = limits.bodyTimeout
         case .responding: return
         }
         let channel = context.channel
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(seconds * 1000))) { [weak self] in
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeout.inSeconds * 1000))) { [weak self] in
             guard let self, self.phase == next else { return }
             channel.close(promise: nil)
         }

@@ -1,3 +1,4 @@
+import EVM
 public import InfernetCore
 
 /// Text chunks of a streamed answer (destination STREAM), relayed by the node as they arrive.
@@ -15,7 +16,7 @@ public enum ServiceOutput: Sendable {
     public static func output(_ value: JSONValue) -> ServiceOutput { .json(.object(JSONObject([(key: "output", value: value)]))) }
 
     /// The five-key shape the node serialises for on-chain delivery.
-    public static func onchain(_ output: OnchainOutput) -> ServiceOutput { .json(output.json) }
+    public static func onchain(_ output: OnchainServiceOutput) -> ServiceOutput { .json(output.json) }
 
     /// A stream fed by `produce`, which runs in its own task; cancelled if the client goes away.
     public static func stream(
@@ -35,10 +36,12 @@ public enum ServiceOutput: Sendable {
     }
 }
 
+/// What a service answers for on-chain delivery, in the container protocol's five-key shape
 /// `{raw_input, processed_input, raw_output, processed_output, proof}`: hex strings without
-/// `0x`, or null for empty. The node ABI-encodes `(raw_input, processed_input)` as the input,
-/// `(raw_output, processed_output)` as the output, and `proof` as the proof.
-public struct OnchainOutput: Sendable, Equatable {
+/// `0x`, or null for empty. The node turns it into the `(input, output, proof)` bytes of
+/// `deliverCompute` (EVM's `OnchainOutput`): `(raw_input, processed_input)` ABI-encoded as the
+/// input, `(raw_output, processed_output)` as the output, `proof` as the proof.
+public struct OnchainServiceOutput: Sendable, Equatable {
     public var rawInput: [UInt8]
     public var processedInput: [UInt8]
     public var rawOutput: [UInt8]
@@ -55,7 +58,7 @@ public struct OnchainOutput: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        func hex(_ bytes: [UInt8]) -> JSONValue { bytes.isEmpty ? .null : .string(Hex.encode(bytes)) }
+        func hex(_ bytes: [UInt8]) -> JSONValue { bytes.isEmpty ? .null : .string(Hex.encode(bytes, prefix: false)) }
         return .object(JSONObject([
             (key: "raw_input", value: hex(rawInput)),
             (key: "processed_input", value: hex(processedInput)),

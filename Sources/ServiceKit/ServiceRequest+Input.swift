@@ -1,3 +1,4 @@
+import EVM
 import Foundation
 public import InfernetCore
 
@@ -9,8 +10,8 @@ extension ServiceRequest {
         guard let text = data.stringValue else {
             throw .invalidField("data", "an on-chain request carries a hex string, got \(data.typeName)")
         }
-        guard let bytes = Hex.decode(text) else { throw .invalidField("data", "not a hex string") }
-        return bytes
+        guard let bytes = try? Hex.decode(text) else { throw .invalidField("data", "not a hex string") }
+        return Array(bytes)
     }
 
     /// Picks the decoder by `source`: `onchain` gets the input bytes, `offchain` gets `data`.

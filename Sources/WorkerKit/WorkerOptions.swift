@@ -16,16 +16,12 @@ public struct WorkerOptions: Sendable {
         self.identity = identity
     }
 
-    /// Loads the config, logging its warnings; exits with a clear message on a config error.
-    public func loadConfig(logger: Logger) -> NodeConfig {
-        do {
-            let config = try NodeConfig.load(path: configPath)
-            for warning in config.warnings { logger.warning("\(warning)") }
-            return config
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            exit(78)  // EX_CONFIG: systemd will not help by restarting a bad config quickly
-        }
+    /// Loads the config, logging its warnings. A config that cannot work throws: the process's
+    /// `main` reports it and exits with EX_CONFIG (`WorkerMain.reportingConfigErrors`).
+    public func loadConfig(logger: Logger) throws(ConfigError) -> NodeConfig {
+        let config = try NodeConfig.load(path: configPath)
+        for warning in config.warnings { logger.warning("\(warning)") }
+        return config
     }
 
     public func endpoint(for config: NodeConfig) -> String { busEndpoint ?? config.node.resolvedBusEndpoint() }

@@ -64,10 +64,10 @@ struct CSSTests {
                                     .array([.tuple([.string("system"), .string("be brief")]), .tuple([.string("user"), .string("hi")])])],
                                    as: CSSInput.onchainTypes)
         try await FakeUpstream.run({ _, _ in .json(200, Self.chatCompletion("on chain!")) }) { base, recorder in
-            let answer = try await call(Self.service(base), requestBody(source: 0, destination: 0, data: .string(Hex.encode(input))))
+            let answer = try await call(Self.service(base), requestBody(source: 0, destination: 0, data: .string(Hex.encode(input, prefix: false))))
             #expect(answer.status == 200)
             #expect(answer.json.objectValue?.keys == ["raw_input", "processed_input", "raw_output", "processed_output", "proof"])
-            #expect(answer.json["raw_input"]?.stringValue == Hex.encode(input))
+            #expect(answer.json["raw_input"]?.stringValue == Hex.encode(input, prefix: false))
             let decoded = try ABI.decode([.string], from: bytes(hex: answer.json["raw_output"]?.stringValue))
             #expect(decoded == [.string("on chain!")])
             #expect(await recorder.last?.body?["messages"] == [["role": "system", "content": "be brief"], ["role": "user", "content": "hi"]])
@@ -79,7 +79,7 @@ struct CSSTests {
         let embeddings = try ABI.encode([.uint(UInt8(0)), .uint(UInt8(1)), .string("m"), .array([.tuple([.string("user"), .string("x")])])],
                                         as: CSSInput.onchainTypes)
         let service = Self.service("http://127.0.0.1:1")
-        let first = try await call(service, requestBody(source: 0, destination: 0, data: .string(Hex.encode(embeddings))))
+        let first = try await call(service, requestBody(source: 0, destination: 0, data: .string(Hex.encode(embeddings, prefix: false))))
         #expect(first.expectError(400).contains("embeddings"))
         let second = try await call(service, requestBody(source: 0, destination: 0, data: "00ff"))
         #expect(second.expectError(400).contains("'data'"))

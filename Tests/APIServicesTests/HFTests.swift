@@ -19,7 +19,7 @@ struct HFTests {
     }
 
     static func onchainInput(_ task: UInt8, _ model: String, _ text: String) throws -> String {
-        Hex.encode(try ABI.encode([.uint(task), .string(model), .string(text)], as: HFInput.onchainTypes))
+        Hex.encode(try ABI.encode([.uint(task), .string(model), .string(text)], as: HFInput.onchainTypes), prefix: false)
     }
 
     @Test("text generation: prompt and generation parameters sent, generated_text returned")

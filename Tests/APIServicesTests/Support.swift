@@ -124,7 +124,7 @@ func requestBody(source: Int = 1, destination: Int = 1, data: JSONValue) -> JSON
 }
 
 /// The bytes of a hex string (no 0x).
-func bytes(hex: String?) -> Data { Data(Hex.decode(hex ?? "") ?? []) }
+func bytes(hex: String?) -> Data { (try? Hex.decode(hex ?? "")) ?? Data() }
 
 func quietLogger(_ label: String) -> Logger {
     var logger = Logger(label: label)

@@ -32,8 +32,8 @@ struct TGITests {
         let input = try ABI.encode([.string("hello")], as: [.string])
         try await FakeUpstream.run({ _, _ in .json(200, ["generated_text": "world"]) }) { base, recorder in
             let answer = try await call(Self.service(base).application(configuration: serverConfiguration),
-                                        requestBody(source: 0, destination: 0, data: .string(Hex.encode(input))))
-            #expect(answer.json["raw_input"]?.stringValue == Hex.encode(input))
+                                        requestBody(source: 0, destination: 0, data: .string(Hex.encode(input, prefix: false))))
+            #expect(answer.json["raw_input"]?.stringValue == Hex.encode(input, prefix: false))
             #expect(try ABI.decode([.string], from: bytes(hex: answer.json["raw_output"]?.stringValue)) == [.string("world")])
             #expect(await recorder.last?.body?["inputs"] == "hello")
         }

@@ -144,7 +144,7 @@ final class SubscriptionSyncDevnetTests: DevnetTestCase {
         config.chain.snapshotSync.sleep = .zero
         config.chain.snapshotSync.syncPeriod = .milliseconds(100)
         config.node.dataDirectory = directory.path
-        let loop = Task { [config] in await ChainNode(config: config, services: NoNodeServices(), logger: Logger(label: "test")).run() }
+        let loop = Task { [config] in await ChainNode(config: config, services: NoNodeServices(), logger: Logger(label: "test")).syncAndDeliver() }
         defer { loop.cancel() }
         var progress: SyncProgress?
         for _ in 0..<100 {
@@ -164,7 +164,7 @@ final class SubscriptionSyncDevnetTests: DevnetTestCase {
         var disabled = config
         disabled.chain.enabled = false
         disabled.node.dataDirectory = directory.appendingPathComponent("off").path
-        await ChainNode(config: disabled, services: NoNodeServices(), logger: Logger(label: "test")).run()
+        await ChainNode(config: disabled, services: NoNodeServices(), logger: Logger(label: "test")).syncAndDeliver()
         XCTAssertFalse(FileManager.default.fileExists(atPath: disabled.node.dataDirectory))
     }
 }

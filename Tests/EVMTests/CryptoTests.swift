@@ -1,5 +1,6 @@
 import EVM
 import Foundation
+import TestSupport
 import XCTest
 
 final class CryptoTests: XCTestCase {
@@ -15,7 +16,7 @@ final class CryptoTests: XCTestCase {
     }
 
     func testSignAndRecover() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<50 {
             let key = PrivateKey.random()
             let hash = generator.bytes(32)

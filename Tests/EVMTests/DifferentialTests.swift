@@ -2,6 +2,7 @@ import EVM
 import InfernetSDK
 import InfernetCore
 import Foundation
+import TestSupport
 import XCTest
 
 /// Swift against the Python reference libraries (eth-abi, eth-account, eth-utils). Each test
@@ -20,7 +21,7 @@ final class DifferentialTests: XCTestCase {
 
     func testABIEncodingBothDirections() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         var cases: [[String: Any]] = []
         var expected: [([ABIType], [ABIValue])] = []
         for _ in 0..<400 {
@@ -42,7 +43,7 @@ final class DifferentialTests: XCTestCase {
 
     func testTransactionsSignedInSwiftMatchEthAccount() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         var cases: [[String: Any]] = []
         for index in 0..<150 {
             let key = try PrivateKey(Keccak256.hash(random.generator.bytes(32)))
@@ -92,7 +93,7 @@ final class DifferentialTests: XCTestCase {
 
     func testTypedDataSignedInSwiftMatchesEthAccount() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         var cases: [[String: Any]] = []
         for index in 0..<80 {
             let key = try PrivateKey(Keccak256.hash(random.generator.bytes(32)))
@@ -130,7 +131,7 @@ final class DifferentialTests: XCTestCase {
 
     func testKeysMessagesHashesAndChecksums() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         var keyCases: [[String: Any]] = [], personalCases: [[String: Any]] = [], hashCases: [[String: Any]] = []
         for _ in 0..<100 {
             let key = try PrivateKey(Keccak256.hash(random.generator.bytes(32)))
@@ -246,7 +247,7 @@ final class DifferentialTests: XCTestCase {
 final class OutputSerialisationDifferentialTests: XCTestCase {
     func testPythonReprOfRandomJSONOutputs() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         func value(depth: Int) -> String {
             switch random.int(0...(depth < 3 ? 7 : 4)) {
             case 0: return "null"

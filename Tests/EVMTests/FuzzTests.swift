@@ -2,6 +2,7 @@ import InfernetCore
 import EVM
 import InfernetSDK
 import Foundation
+import TestSupport
 import XCTest
 
 /// Random and mutated bytes into every decoder: each must return or throw, never crash or hang.
@@ -42,7 +43,7 @@ final class FuzzTests: XCTestCase {
 
     func testABIDecoder() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         let deadline = Date().addingTimeInterval(20)
         for iteration in 0..<6000 {
             let types = (0..<random.int(1...3)).map { _ in random.type() }
@@ -63,7 +64,7 @@ final class FuzzTests: XCTestCase {
 
     func testCalldataEventsAndReverts() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         let functions = [InfernetABI.Coordinator.deliverCompute, InfernetABI.Coordinator.deliverComputeDelegatee,
                          InfernetABI.Reader.readSubscriptionBatch, InfernetABI.Reader.readRedundancyCountBatch]
         for _ in 0..<3000 {
@@ -80,7 +81,7 @@ final class FuzzTests: XCTestCase {
 
     func testRLPAndTransactions() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         let key = try PrivateKey(Keccak256.hash("fuzz"))
         let valid = try [
             Transaction.legacy(LegacyTransaction(nonce: 1, gasPrice: 5, gasLimit: 21000, to: .zero, value: 7, chainID: 5)),
@@ -100,7 +101,7 @@ final class FuzzTests: XCTestCase {
 
     func testTextParsers() {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         let alphabet = Array("uintbytesaddressboolstring()[],0123456789 x")
         for _ in 0..<5000 {
             let text = String((0..<random.int(0...30)).map { _ in alphabet[random.int(0...alphabet.count - 1)] })
@@ -121,7 +122,7 @@ final class FuzzTests: XCTestCase {
 
     func testTypedDataJSON() throws {
         let seed = testSeed()
-        var random = RandomABI(generator: SeededGenerator(seed: seed))
+        var random = RandomABI(generator: SplitMix64(seed: seed))
         let valid = Data(EIP712Tests.mailJSON.utf8)
         for _ in 0..<2000 {
             var bytes = [UInt8](valid)

@@ -1,10 +1,11 @@
+import TestSupport
 import EVM
 import Foundation
 
 /// Random ABI types and values for differential and fuzz tests, with the JSON form oracle.py reads
 /// (integers as decimal strings, bytes and addresses as 0x hex, tuples and arrays as lists).
 struct RandomABI {
-    var generator: SeededGenerator
+    var generator: SplitMix64
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &generator) }
     mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }

@@ -3,25 +3,6 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// SplitMix64: a small seeded generator so failures can be replayed from the printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> Data {
-        Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &self) })
-    }
-}
-
 /// The seed for randomized tests: `EVM_TEST_SEED` if set, else random (always printed on failure).
 func testSeed() -> UInt64 {
     if let text = ProcessInfo.processInfo.environment["EVM_TEST_SEED"], let seed = UInt64(text) { return seed }

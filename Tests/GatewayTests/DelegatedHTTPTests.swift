@@ -19,7 +19,7 @@ final class DelegatedHTTPTests: XCTestCase {
         let gateway = Gateway(config: config, store: store, bus: UnusedBus(),
                               signatures: EIP712SignatureVerifier(reader: reader), delegated: handler,
                               logger: TestNode.logger())
-        try await Application(router: gateway.makeRouter()).test(.live, body)
+        try await Application(router: gateway.makeRouter(), services: [store]).test(.live, body)
     }
 
     static func post(_ client: any TestClientProtocol, _ path: String, _ body: String) async throws -> (status: Int, json: JSONValue?) {

@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import InfernetCore
+import TestSupport
 import XCTest
 
 final class GuardianTests: XCTestCase {
@@ -25,14 +26,14 @@ final class GuardianTests: XCTestCase {
                 (GuardianTests.delegatedBody, 400, "Chain not enabled", [:]),
             ]
             for (body, status, message, params) in cases {
-                let answer = try await node.call(.POST, "/api/jobs", body: body)
+                let answer = try await node.request(.POST, "/api/jobs", body: body)
                 XCTAssertEqual(answer.status, status, message)
                 XCTAssertEqual(answer.json?["error"]?.stringValue, message)
                 if let params { XCTAssertEqual(answer.json?["params"], params, message) }
                 XCTAssertTrue(answer.headers.contains { $0.0.lowercased() == "content-type" && $0.1 == "application/json" })
             }
             // The refusals hold for streams too.
-            let stream = try await node.call(.POST, "/api/jobs/stream", body: #"{"containers":["nope"],"data":{}}"#)
+            let stream = try await node.request(.POST, "/api/jobs/stream", body: #"{"containers":["nope"],"data":{}}"#)
             XCTAssertEqual(stream.status, 404)
             // Allowed: a proof from a container that generates proofs; a chain whose later hop is internal.
             _ = try await node.submit(#"{"containers":["proofer"],"data":{},"requires_proof":true}"#)

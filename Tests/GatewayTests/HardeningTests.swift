@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import InfernetCore
+import TestSupport
 import XCTest
 
 /// Poison jobs and retention of the gateway's store (the HTTP side is in Tests/Python/hostile).
@@ -8,39 +9,42 @@ final class HardeningTests: XCTestCase {
     func testAJobCutShortTooOftenIsFailedInsteadOfSentAgain() async throws {
         let directory = try TestNode.tempDirectory()
         do {
-            let store = try JobStore(path: JobStore.path(dataDirectory: directory.path))
-            var poison = PersistenceTests.record("poison")
-            poison.containers = ["echo"]
-            try await store.save(poison)
-            var healthy = PersistenceTests.record("healthy")
-            healthy.containers = ["echo"]
-            try await store.save(healthy)
-            // Two earlier starts re-sent "poison" and its worker died each time: 3 sends so far.
-            let first = try await store.recordAttempt(id: "poison", client: "127.0.0.1")
-            let second = try await store.recordAttempt(id: "poison", client: "127.0.0.1")
-            XCTAssertEqual([first, second], [2, 3])
+            try await JobStore(path: JobStore.path(dataDirectory: directory.path)).running { store in
+                var poison = PersistenceTests.record("poison")
+                poison.containers = ["echo"]
+                try await store.save(poison)
+                var healthy = PersistenceTests.record("healthy")
+                healthy.containers = ["echo"]
+                try await store.save(healthy)
+                // Two earlier starts re-sent "poison" and its worker died each time: 3 sends so far.
+                let first = try await store.recordAttempt(id: "poison", client: "127.0.0.1")
+                let second = try await store.recordAttempt(id: "poison", client: "127.0.0.1")
+                XCTAssertEqual([first, second], [2, 3])
+            }
         }
         let node = try await TestNode(directory: directory)
         defer { Task { await node.shutdown() } }
-        let poison = try await node.result("poison")
+        let poison = try await node.waitForResult("poison")
         XCTAssertEqual(poison["status"], "failed")
         let error = try XCTUnwrap(poison["result"]?["error"]?.stringValue)
         XCTAssertTrue(error.contains("cut short 3 times") && error.contains("over node.max_job_attempts=3"), error)
         // A job with sends left is sent again as before.
-        let healthy = try await node.result("healthy")
+        let healthy = try await node.waitForResult("healthy")
         XCTAssertEqual(healthy["status"], "success")
     }
 
     func testPruningKeepsRunningJobsAndTheNewestFinishedOnes() async throws {
         let store = try JobStore(path: JobStore.path(dataDirectory: try TestNode.tempDirectory().path))
-        for index in 0..<10 {
-            var job = PersistenceTests.record("done-\(index)")
-            job.status = .success
-            job.result = #"{"container":"echo","output":{}}"#
-            try await store.save(job)
-            try await Task.sleep(for: .milliseconds(5))  // distinct `updated` times
+        try await store.running { store in
+            for index in 0..<10 {
+                var job = PersistenceTests.record("done-\(index)")
+                job.status = .success
+                job.result = #"{"container":"echo","output":{}}"#
+                try await store.save(job)
+                try await Task.sleep(for: .milliseconds(5))  // distinct `updated` times
+            }
+            try await store.save([PersistenceTests.record("running-1"), PersistenceTests.record("running-2")])
         }
-        try await store.save([PersistenceTests.record("running-1"), PersistenceTests.record("running-2")])
         let byCount = try await store.prune(before: nil, keep: 3)
         XCTAssertEqual(byCount, 7)
         let left = try await store.jobIDs(client: "127.0.0.1", pending: nil)
@@ -69,7 +73,7 @@ final class HardeningTests: XCTestCase {
                       "job_retention": 60, "job_retention_count": 9, "prune_interval": 0.5}}
             """
         let config = try NodeConfig.parse(Array(text.utf8))
-        XCTAssertEqual(config.server.connections.idleTimeout, 1.5)
+        XCTAssertEqual(config.server.connections.idleTimeout, .milliseconds(1500))
         XCTAssertEqual(config.server.connections.maxConnections, 7)
         XCTAssertEqual(config.node.limits.maxContainers, 4)
         XCTAssertEqual(config.node.limits.maxOutputBytesPerJob, 20)

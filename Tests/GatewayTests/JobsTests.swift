@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import InfernetCore
 import NIOCore
+import TestSupport
 import XCTest
 
 final class JobsTests: XCTestCase {
@@ -14,7 +15,7 @@ final class JobsTests: XCTestCase {
     func testJobResultHasOutputAndNoIntermediateByDefault() async throws {
         let id = try await node.submit(#"{"containers":["echo"],"data":{"prompt":"hi","n":1}}"#)
         XCTAssertEqual(id.count, 36)
-        let result = try await node.result(id)
+        let result = try await node.waitForResult(id)
         XCTAssertEqual(result["id"], .string(id))
         XCTAssertEqual(result["status"], "success")
         XCTAssertEqual(result["result"]?["container"], "echo")
@@ -26,7 +27,7 @@ final class JobsTests: XCTestCase {
 
     func testChainRecordsIntermediateResults() async throws {
         let id = try await node.submit(#"{"containers":["echo","chain2"],"data":{"x":1}}"#)
-        let result = try await node.result(id, intermediate: true)
+        let result = try await node.waitForResult(id, intermediate: true)
         XCTAssertEqual(result["status"], "success")
         XCTAssertEqual(result["result"]?["container"], "chain2")
         let intermediate = try XCTUnwrap(result["intermediate_results"]?.arrayValue)
@@ -38,7 +39,7 @@ final class JobsTests: XCTestCase {
 
     func testFailedContainerFailsTheJob() async throws {
         let id = try await node.submit(#"{"containers":["echo","fail"],"data":{}}"#)
-        let result = try await node.result(id, intermediate: true)
+        let result = try await node.waitForResult(id, intermediate: true)
         XCTAssertEqual(result["status"], "failed")
         XCTAssertEqual(result["result"]?["container"], "fail")
         XCTAssertEqual(result["result"]?["error"], "container 'fail' answered HTTP 500")
@@ -54,7 +55,7 @@ final class JobsTests: XCTestCase {
              42,
              {"containers":["echo"],"data":{"i":4}}]
             """
-        let answer = try await node.call(.POST, "/api/jobs/batch", body: body)
+        let answer = try await node.request(.POST, "/api/jobs/batch", body: body)
         XCTAssertEqual(answer.status, 200)
         let items = try XCTUnwrap(answer.json?.arrayValue)
         XCTAssertEqual(items.count, 5)
@@ -64,12 +65,12 @@ final class JobsTests: XCTestCase {
         XCTAssertEqual(items[2]["params"]?["container"], "nope")
         XCTAssertEqual(items[3]["error"]?.stringValue?.hasPrefix("body:"), true)
         let last = try XCTUnwrap(items[4]["id"]?.stringValue)
-        let firstResult = try await node.result(first)
-        let lastResult = try await node.result(last)
+        let firstResult = try await node.waitForResult(first)
+        let lastResult = try await node.waitForResult(last)
         XCTAssertEqual(firstResult["result"]?["output"]?["input"], ["i": 0])
         XCTAssertEqual(lastResult["result"]?["output"]?["input"], ["i": 4])
 
-        let notList = try await node.call(.POST, "/api/jobs/batch", body: #"{"containers":["echo"],"data":{}}"#)
+        let notList = try await node.request(.POST, "/api/jobs/batch", body: #"{"containers":["echo"],"data":{}}"#)
         XCTAssertEqual(notList.status, 400)
         XCTAssertEqual(notList.json, ["error": "Expected a list"])
     }
@@ -96,11 +97,11 @@ final class JobsTests: XCTestCase {
         // The first chunk came well before the end (the worker waits 150 ms between chunks).
         let firstChunk = try XCTUnwrap(arrivals.first { $0.1.contains("Hello") })
         XCTAssertLessThan(firstChunk.0, arrivals.last!.0 - 0.2, "chunks were not relayed as they arrived: \(arrivals)")
-        let result = try await node.result(id)
+        let result = try await node.waitForResult(id)
         XCTAssertEqual(result["status"], "success")
         XCTAssertEqual(result["result"]?["output"]?["output"], "Hello, streaming world!")
 
-        let delegated = try await node.call(.POST, "/api/jobs/stream", body: GuardianTests.delegatedBody)
+        let delegated = try await node.request(.POST, "/api/jobs/stream", body: GuardianTests.delegatedBody)
         XCTAssertEqual(delegated.status, 400)
         XCTAssertEqual(delegated.json?["error"], "Streaming only supported for OffchainJob requests.")
     }
@@ -108,15 +109,15 @@ final class JobsTests: XCTestCase {
     func testListingIDsAndClientIsolation() async throws {
         let a = try await node.submit(#"{"containers":["echo"],"data":{}}"#)
         let b = try await node.submit(#"{"containers":["slow"],"data":{}}"#)
-        _ = try await node.result(a)
-        let all = try await node.call(.GET, "/api/jobs")
+        _ = try await node.waitForResult(a)
+        let all = try await node.request(.GET, "/api/jobs")
         XCTAssertEqual(Set(all.json?.arrayValue?.compactMap(\.stringValue) ?? []), [a, b])
-        let pending = try await node.call(.GET, "/api/jobs?pending=true")
+        let pending = try await node.request(.GET, "/api/jobs?pending=true")
         XCTAssertEqual(pending.json, [.string(b)])
-        let finished = try await node.call(.GET, "/api/jobs?pending=false")
+        let finished = try await node.request(.GET, "/api/jobs?pending=false")
         XCTAssertEqual(finished.json, [.string(a)])
         // Completed before pending, unknown ids skipped, whatever the order asked.
-        let both = try await node.call(.GET, "/api/jobs?id=\(b)&id=unknown&id=\(a)")
+        let both = try await node.request(.GET, "/api/jobs?id=\(b)&id=unknown&id=\(a)")
         XCTAssertEqual(both.json?.arrayValue?.map { $0["id"] }, [.string(a), .string(b)])
         XCTAssertEqual(both.json?.arrayValue?.last?["result"], .null)
 
@@ -126,31 +127,31 @@ final class JobsTests: XCTestCase {
         XCTAssertEqual(try JSONValue(parsing: other.body), [])
         let otherList = try RawHTTP.request(from: "127.0.0.2", port: node.port, method: "GET", path: "/api/jobs")
         XCTAssertEqual(try JSONValue(parsing: otherList.body), [])
-        let badPending = try await node.call(.GET, "/api/jobs?pending=maybe")
+        let badPending = try await node.request(.GET, "/api/jobs?pending=maybe")
         XCTAssertEqual(badPending.status, 400)
     }
 
     func testStatusPushFromLoopback() async throws {
-        let put = try await node.call(.PUT, "/api/status",
+        let put = try await node.request(.PUT, "/api/status",
                                       body: #"{"id":"ext-1","status":"success","containers":["echo"],"data":{"a":1}}"#)
         XCTAssertEqual(put.status, 200)
         XCTAssertEqual(put.json, [:])
-        let result = try await node.result("ext-1")
+        let result = try await node.waitForResult("ext-1")
         XCTAssertEqual(result["status"], "success")
         XCTAssertEqual(result["result"], ["container": "echo", "output": ["a": 1]])
 
         // Updates an existing job's status, keeping its owner.
         let id = try await node.submit(#"{"containers":["slow"],"data":{}}"#)
-        let failed = try await node.call(.PUT, "/api/status",
+        let failed = try await node.request(.PUT, "/api/status",
                                          body: #"{"id":"\#(id)","status":"failed","containers":["slow"],"data":"gave up"}"#)
         XCTAssertEqual(failed.status, 200)
-        let now = try await node.call(.GET, "/api/jobs?id=\(id)")
+        let now = try await node.request(.GET, "/api/jobs?id=\(id)")
         XCTAssertEqual(now.json?.arrayValue?.first?["result"], ["container": "slow", "error": "gave up"])
 
-        let bad = try await node.call(.PUT, "/api/status", body: #"{"id":"ext-2","status":"done","containers":["echo"]}"#)
+        let bad = try await node.request(.PUT, "/api/status", body: #"{"id":"ext-2","status":"done","containers":["echo"]}"#)
         XCTAssertEqual(bad.status, 400)
         XCTAssertEqual(bad.json?["error"], "Status is invalid")
-        let malformed = try await node.call(.PUT, "/api/status", body: "{not json")
+        let malformed = try await node.request(.PUT, "/api/status", body: "{not json")
         XCTAssertEqual(malformed.status, 400)
     }
 
@@ -167,16 +168,16 @@ final class JobsTests: XCTestCase {
             ("", "body: malformed JSON"),
         ]
         for (body, expected) in cases {
-            let answer = try await node.call(.POST, "/api/jobs", body: body)
+            let answer = try await node.request(.POST, "/api/jobs", body: body)
             XCTAssertEqual(answer.status, 400, body)
             let message = answer.json?["error"]?.stringValue ?? "<\(answer.body)>"
             XCTAssertTrue(message.hasPrefix(expected), "\(body): \(message)")
         }
         // Deeply nested JSON is refused, not a crash.
         let deep = String(repeating: "[", count: 100_000)
-        let answer = try await node.call(.POST, "/api/jobs", body: deep)
+        let answer = try await node.request(.POST, "/api/jobs", body: deep)
         XCTAssertEqual(answer.status, 400)
-        let health = try await node.call(.GET, "/health")
+        let health = try await node.request(.GET, "/health")
         XCTAssertEqual(health.json, ["status": "healthy"])
     }
 }

@@ -2,13 +2,14 @@ import Foundation
 import Gateway
 import BusContract
 import InfernetCore
+import TestSupport
 import XCTest
 
 final class NodeInfoTests: XCTestCase {
     func testInfoResourcesMetricsAndOpenAPI() async throws {
         let node = try await TestNode()
         defer { Task { await node.shutdown() } }
-        let info = try await node.call(.GET, "/info")
+        let info = try await node.request(.GET, "/info")
         XCTAssertEqual(info.status, 200)
         XCTAssertEqual(info.json?["version"], .string(InfernetCoreVersion.version))
         XCTAssertEqual(info.json?["containers"]?.arrayValue?.count, 8)
@@ -19,20 +20,20 @@ final class NodeInfoTests: XCTestCase {
 
         // A running job shows as pending.
         let slow = try await node.submit(#"{"containers":["slow"],"data":{}}"#)
-        let busy = try await node.call(.GET, "/info")
+        let busy = try await node.request(.GET, "/info")
         XCTAssertEqual(busy.json?["pending"]?["offchain"], 1)
 
-        let resources = try await node.call(.GET, "/resources")
+        let resources = try await node.request(.GET, "/resources")
         XCTAssertEqual(resources.status, 200)
         // Parsed JSON per container; the one answering non-JSON is left out.
         XCTAssertEqual(resources.json, ["echo": ["version": "1.0", "service_id": "echo"]])
-        let model = try await node.call(.GET, "/resources?model_id=m1")
+        let model = try await node.request(.GET, "/resources?model_id=m1")
         XCTAssertEqual(model.json, ["echo": ["supported": true]])
 
-        _ = try await node.result(slow)
+        _ = try await node.waitForResult(slow)
         let failed = try await node.submit(#"{"containers":["fail"],"data":{}}"#)
-        _ = try await node.result(failed)
-        let metrics = try await node.call(.GET, "/metrics")
+        _ = try await node.waitForResult(failed)
+        let metrics = try await node.request(.GET, "/metrics")
         XCTAssertEqual(metrics.status, 200)
         XCTAssertTrue(metrics.body.contains(#"infernet_gateway_jobs_total{status="success"} 1"#), metrics.body)
         XCTAssertTrue(metrics.body.contains(#"infernet_gateway_jobs_total{status="failed"} 1"#))
@@ -44,7 +45,7 @@ final class NodeInfoTests: XCTestCase {
         XCTAssertTrue(metrics.body.contains(#"infernet_bus_peers{service="compute"} 1"#), metrics.body)
         XCTAssertTrue(metrics.body.contains("infernet_bus_routed_requests"))
 
-        let document = try await node.call(.GET, "/openapi.yaml")
+        let document = try await node.request(.GET, "/openapi.yaml")
         XCTAssertEqual(document.status, 200)
         XCTAssertTrue(document.body.hasPrefix("openapi: 3"))
     }
@@ -75,19 +76,19 @@ final class NodeInfoTests: XCTestCase {
         let node = try await TestNode(rateLimit: 3)
         defer { Task { await node.shutdown() } }
         for _ in 0..<3 {
-            let ok = try await node.call(.GET, "/health")
+            let ok = try await node.request(.GET, "/health")
             XCTAssertEqual(ok.status, 200)
         }
-        let limited = try await node.call(.GET, "/health")
+        let limited = try await node.request(.GET, "/health")
         XCTAssertEqual(limited.status, 429)
         XCTAssertEqual(limited.json?["error"], "Too many requests")
         XCTAssertEqual(limited.json?["params"]?["limit"], 3)
         XCTAssertTrue(limited.headers.contains { $0.0.lowercased() == "retry-after" })
-        let jobs = try await node.call(.POST, "/api/jobs", body: #"{"containers":["echo"],"data":{}}"#)
+        let jobs = try await node.request(.POST, "/api/jobs", body: #"{"containers":["echo"],"data":{}}"#)
         XCTAssertEqual(jobs.status, 429)
         // Status pushes are not limited.
         for index in 0..<5 {
-            let put = try await node.call(.PUT, "/api/status", body: #"{"id":"p\#(index)","status":"running"}"#)
+            let put = try await node.request(.PUT, "/api/status", body: #"{"id":"p\#(index)","status":"running"}"#)
             XCTAssertEqual(put.status, 200)
         }
         // Limits are per client: another address still gets through.

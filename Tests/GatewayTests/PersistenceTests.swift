@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import InfernetCore
+import TestSupport
 import XCTest
 
 final class PersistenceTests: XCTestCase {
@@ -16,14 +17,15 @@ final class PersistenceTests: XCTestCase {
     func testJobsSurviveReopeningTheStore() async throws {
         let path = JobStore.path(dataDirectory: try TestNode.tempDirectory().path)
         do {
-            let store = try JobStore(path: path)
-            try await store.save(record("a"))
-            try await store.save([record("b"), record("c", client: "10.0.0.1")])
-            var done = record("b")
-            done.status = .success
-            done.result = #"{"container":"chain2","output":{"ok":true}}"#
-            done.intermediate = #"[{"container":"echo","output":{}}]"#
-            try await store.finish(done)
+            try await JobStore(path: path).running { store in
+                try await store.save(self.record("a"))
+                try await store.save([self.record("b"), self.record("c", client: "10.0.0.1")])
+                var done = self.record("b")
+                done.status = .success
+                done.result = #"{"container":"chain2","output":{"ok":true}}"#
+                done.intermediate = #"[{"container":"echo","output":{}}]"#
+                try await store.finish(done)
+            }
         }
         let reopened = try JobStore(path: path)
         let count = try await reopened.count()
@@ -45,35 +47,56 @@ final class PersistenceTests: XCTestCase {
 
     func testManyConcurrentWritesAreGroupCommitted() async throws {
         let store = try JobStore(path: JobStore.path(dataDirectory: try TestNode.tempDirectory().path))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<2000 {
-                group.addTask { try await store.save(Self.record("job-\(index)")) }
+        try await store.running { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<2000 {
+                    group.addTask { try await store.save(Self.record("job-\(index)")) }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
         }
         let count = try await store.count()
         XCTAssertEqual(count, 2000)
     }
 
+    /// The store is a service: writes submitted before it runs wait and commit once it does;
+    /// after it stopped, writes are refused with a clear error instead of waiting forever.
+    func testWritesCommitWhileTheStoreRunsAndAreRefusedAfter() async throws {
+        let store = try JobStore(path: JobStore.path(dataDirectory: try TestNode.tempDirectory().path))
+        let first = Self.record("early")
+        let early = Task { [store] in try await store.save(first) }
+        try await store.running { store in try await store.save(Self.record("during")) }
+        try await early.value  // queued before the store ran, committed while it ran
+        let saved = try await store.jobIDs(client: "127.0.0.1", pending: nil)
+        XCTAssertEqual(Set(saved), ["early", "during"])
+        do {
+            try await store.save(record("late"))
+            XCTFail("a write after the store stopped was accepted")
+        } catch {
+            XCTAssertTrue("\(error)".contains("job store has stopped"), "\(error)")
+        }
+    }
+
     func testRunningJobsAreSentAgainOnStart() async throws {
         let directory = try TestNode.tempDirectory()
         do {
-            let store = try JobStore(path: JobStore.path(dataDirectory: directory.path))
-            var left = record("left-running")
-            left.containers = ["echo"]
-            left.data = #"{"again":true}"#
-            try await store.save(left)
-            var finished = record("already-done")
-            finished.status = .failed
-            finished.result = #"{"container":"echo","error":"old"}"#
-            try await store.save(finished)
+            try await JobStore(path: JobStore.path(dataDirectory: directory.path)).running { store in
+                var left = self.record("left-running")
+                left.containers = ["echo"]
+                left.data = #"{"again":true}"#
+                try await store.save(left)
+                var finished = self.record("already-done")
+                finished.status = .failed
+                finished.result = #"{"container":"echo","error":"old"}"#
+                try await store.save(finished)
+            }
         }
         let node = try await TestNode(directory: directory)
         defer { Task { await node.shutdown() } }
-        let result = try await node.result("left-running")
+        let result = try await node.waitForResult("left-running")
         XCTAssertEqual(result["status"], "success")
         XCTAssertEqual(result["result"]?["output"]?["input"], ["again": true])
-        let untouched = try await node.result("already-done")
+        let untouched = try await node.waitForResult("already-done")
         XCTAssertEqual(untouched["result"]?["error"], "old")
     }
 
@@ -88,7 +111,7 @@ final class PersistenceTests: XCTestCase {
 
         let restarted = try await TestNode(directory: directory)
         defer { Task { await restarted.shutdown() } }
-        let result = try await restarted.result(id)
+        let result = try await restarted.waitForResult(id)
         XCTAssertEqual(result["status"], "success")
     }
 }

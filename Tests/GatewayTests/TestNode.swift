@@ -8,10 +8,12 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import TestSupport
 import XCTest
 
-/// A broker, a fake compute worker and a gateway on a free port, all in this process.
-final class TestNode: @unchecked Sendable {
+/// A broker, a fake compute worker and a gateway on a free port, all in this process. Its HTTP
+/// side (requests, submissions, polling) is the shared `NodeHTTPHarness`, as for the real node.
+final class TestNode: NodeHTTPHarness, @unchecked Sendable {
     static let containersJSON = """
         [
           {"id": "echo", "description": "echoes", "image": "ritual/echo"},
@@ -35,7 +37,6 @@ final class TestNode: @unchecked Sendable {
     let serviceGroup: ServiceGroup
     let runTask: Task<Void, any Error>
     let port: Int
-    let http = HTTPClient.shared
 
     static func logger() -> Logger {
         var logger = Logger(label: "test")
@@ -52,11 +53,7 @@ final class TestNode: @unchecked Sendable {
         return try NodeConfig.parse(Array(text.utf8))
     }
 
-    static func tempDirectory() throws -> URL {
-        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gw-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func tempDirectory() throws -> URL { try HarnessResources.temporaryDirectory(prefix: "gw") }
 
     /// `directory`: reuse a data directory (restart tests); `startWorker`: false to start it later.
     init(rateLimit: Int = 100_000, directory: URL? = nil, grace: Double = 10) async throws {
@@ -97,47 +94,6 @@ final class TestNode: @unchecked Sendable {
         gatewayPeer.stop()
         worker.stop()
         broker.stop()
-    }
-
-    var base: String { "http://127.0.0.1:\(port)" }
-
-    struct Answer {
-        var status: Int
-        var body: String
-        var headers: [(String, String)]
-        var json: JSONValue? { try? JSONValue(parsing: body) }
-    }
-
-    func call(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> Answer {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        if let body {
-            request.body = .bytes(ByteBuffer(string: body))
-            request.headers.add(name: "content-type", value: "application/json")
-        }
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let buffer = try await response.body.collect(upTo: 16 << 20)
-        return Answer(status: Int(response.status.code), body: String(buffer: buffer),
-                      headers: response.headers.map { ($0.name, $0.value) })
-    }
-
-    func submit(_ body: String) async throws -> String {
-        let answer = try await call(.POST, "/api/jobs", body: body)
-        guard answer.status == 200, let id = answer.json?["id"]?.stringValue else {
-            throw TestFailure("submit failed: \(answer.status) \(answer.body)")
-        }
-        return id
-    }
-
-    /// Polls until the job is no longer running.
-    func result(_ id: String, intermediate: Bool = false, timeout: Double = 10) async throws -> JSONValue {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let answer = try await call(.GET, "/api/jobs?id=\(id)" + (intermediate ? "&intermediate=true" : ""))
-            if let item = answer.json?.arrayValue?.first, item["status"]?.stringValue != "running" { return item }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw TestFailure("job \(id) still running after \(timeout) s")
     }
 }
 

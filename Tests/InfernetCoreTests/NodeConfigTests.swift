@@ -115,6 +115,9 @@ final class NodeConfigTests: XCTestCase {
             (#"{"node": {"stream_timeout": 1e300}}"#, "node.stream_timeout", "a number of seconds"),
             (#"{"server": {"rate_limit": {"period": 0}}}"#, "server.rate_limit.period", "at least"),
             (#"{"startup_wait": [1]}"#, "startup_wait", "a number of seconds"),
+            (#"{"node": {"job_deadline": 0}}"#, "node.job_deadline", "at least"),
+            (#"{"server": {"idle_timeout": "1m"}}"#, "server.idle_timeout", "a number of seconds"),
+            (#"{"containers": [{"id": "a", "url": "http://x", "timeout": -5}]}"#, "containers[0].timeout", "at least"),
             (#"{"containers": [{"id": "a", "url": "http://x", "accepted_payments": {"0x12": "1"}}]}"#,
              "containers[0].accepted_payments.0x12", "is not an address"),
             (#"{"containers": [{"id": "a", "url": "http://x", "accepted_payments": {"\#(zero)": "1e18"}}]}"#,
@@ -157,6 +160,11 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(node.node.shutdownGrace, .milliseconds(2500))
         XCTAssertEqual(node.node.streamTimeout, .seconds(90))
         XCTAssertEqual(node.node.shutdownGrace.inSeconds, 2.5)
+        let limits = try NodeConfig.parse(Array(#"{"node": {"job_deadline": 1.5, "job_retention": 0, "prune_interval": 0.5}, "server": {"body_timeout": 2}}"#.utf8))
+        XCTAssertEqual(limits.node.limits.deadline, .milliseconds(1500))
+        XCTAssertEqual(limits.node.limits.retention, .zero)
+        XCTAssertEqual(limits.node.limits.pruneInterval, .milliseconds(500))
+        XCTAssertEqual(limits.server.connections.bodyTimeout, .seconds(2))
         XCTAssertNil(node.chain.registryAddress)
         XCTAssertNil(node.chain.wallet.privateKey)
         XCTAssertEqual(node.chain.rpcURLs, [])

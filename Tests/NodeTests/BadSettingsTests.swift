@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Settings that cannot work are refused at start (issue 10): `infernet-node` exits 78
@@ -116,6 +117,28 @@ final class BadSettingsTests: XCTestCase {
         defer { listener.close() }
         let container = NodeHarness.helloContainer(id: "hello", port: listener.port)
         assertRefused(try await start(containers: [container]), key: "containers[0].port", mentions: "\(listener.port)")
+    }
+
+    /// Every worker executable, started on its own with a bad config, exits 78 naming the key
+    /// (the libraries only throw; each `main` reports and exits).
+    func testEveryWorkerExecutableExits78OnABadConfig() throws {
+        let directory = try HarnessResources.temporaryDirectory(prefix: "bad-config")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("config.json")
+        try #"{"server": {"port": "not a number"}}"#.write(to: config, atomically: true, encoding: .utf8)
+        for executable in ["infernet-gateway", "infernet-compute", "infernet-chain", "infernet-payment"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: NodeHarness.builtProducts + "/" + executable)
+            process.arguments = ["--config", config.path, "--bus", "ipc://\(directory.path)/unused.ipc"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 78, "\(executable): \(text)")
+            XCTAssertTrue(text.contains("\(executable): config key 'server.port'"), "\(executable): \(text)")
+        }
     }
 
     func testServerPortInUseIsRefusedBeforeReady() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// How operators run the node: under systemd, with compute workers on other hosts, without Docker.

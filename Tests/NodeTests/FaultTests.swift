@@ -3,6 +3,7 @@ import Foundation
 import InfernetBus
 import InfernetCore
 import Logging
+import TestSupport
 import XCTest
 
 /// Processes die, frames are garbage, workers crash-loop: the node keeps its promises.
@@ -68,6 +69,44 @@ final class FaultTests: XCTestCase {
         for (id, before) in finished {
             let after = try await node.waitForResult(id)
             XCTAssertEqual(after, before)
+        }
+    }
+
+    /// `kill -9` of a command container: the container manager's service restarts it, and jobs
+    /// succeed again.
+    func testKilledCommandContainerIsRestarted() async throws {
+        let port = NodeHarness.freePort()
+        let node = try NodeHarness(containers: [NodeHarness.helloContainer(id: "hello", port: port)])
+        try await node.start()
+        defer { node.stop() }
+        let first = try await node.waitForResult(try await node.submit(containers: ["hello"]))
+        XCTAssertEqual(first["status"]?.stringValue, "success", "\(first)")
+        let victims = Self.pids(commandLineContaining: "infernet-hello-world --port \(port)")
+        XCTAssertEqual(victims.count, 1, "\(victims)")
+        for pid in victims { kill(pid, SIGKILL) }
+
+        var replacement: [Int32] = []
+        let deadline = Date().addingTimeInterval(10)
+        while replacement.isEmpty, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            replacement = Self.pids(commandLineContaining: "infernet-hello-world --port \(port)").filter { !victims.contains($0) }
+        }
+        XCTAssertFalse(replacement.isEmpty, "the container was not restarted\n\(node.log.suffix(3000))")
+        XCTAssertTrue(node.log.contains("container process exited; restarting"), node.log.suffix(3000).description)
+        // Jobs succeed again once it answers (retried while it comes up).
+        var status: String?
+        while status != "success", Date() < deadline.addingTimeInterval(10) {
+            status = try await node.waitForResult(try await node.submit(containers: ["hello"]))["status"]?.stringValue
+            if status != "success" { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        XCTAssertEqual(status, "success")
+    }
+
+    static func pids(commandLineContaining fragment: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(fragment)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import InfernetCore
+import TestSupport
 import XCTest
 
 final class NodeConfigurationTests: XCTestCase {
@@ -8,7 +9,7 @@ final class NodeConfigurationTests: XCTestCase {
         try await node.start()
         defer { node.stop() }
         // waitUntilHealthy used some of the budget; exhaust the rest.
-        var statuses: [UInt] = []
+        var statuses: [Int] = []
         for _ in 0..<8 { statuses.append(try await node.get("/info").status) }
         XCTAssertTrue(statuses.contains(429), "\(statuses)")
         let limited = try await node.get("/info")

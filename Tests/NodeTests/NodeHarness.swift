@@ -3,18 +3,19 @@ import Foundation
 import InfernetCore
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import XCTest
 
 /// Starts the real `infernet-node` binary (with its real worker processes and a real
-/// hello-world service) in a temporary directory, and talks to it over real HTTP.
-final class NodeHarness: @unchecked Sendable {
+/// hello-world service) in a temporary directory, and talks to it over real HTTP (the shared
+/// `NodeHTTPHarness`, as for the gateway's in-process `TestNode`).
+final class NodeHarness: NodeHTTPHarness, @unchecked Sendable {
     let directory: URL
     let port: Int
     let configPath: String
     let binDirectory: String
     private(set) var process: Process?
     let logPath: String
-    static let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
     /// The directory holding the built executables (next to the test bundle), or INFERNET_BIN_DIR.
     static var builtProducts: String {
@@ -27,18 +28,7 @@ final class NodeHarness: @unchecked Sendable {
     }
 
     /// A TCP port nobody is listening on right now.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    static func freePort() -> Int { HarnessResources.freePort() }
 
     /// A hello-world container entry run as a local `command` process.
     static func helloContainer(id: String, port: Int = freePort(), extra: String = "", fields: String = "") -> String {
@@ -48,8 +38,7 @@ final class NodeHarness: @unchecked Sendable {
     /// `rawConfig`, when given, writes the whole config itself from the HTTP port and the directory.
     init(containers: [String], rateLimit: Int = 100_000, extraTopLevel: String = "", node: String = "",
          binDirectory: String = NodeHarness.builtProducts, rawConfig: ((Int, URL) -> String)? = nil) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("node-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try HarnessResources.temporaryDirectory(prefix: "node")
         port = NodeHarness.freePort()
         self.binDirectory = binDirectory
         configPath = directory.appendingPathComponent("config.json").path
@@ -108,48 +97,6 @@ final class NodeHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    // MARK: HTTP
-
-    struct Reply {
-        var status: UInt
-        var body: String
-        var json: JSONValue? { try? JSONValue(parsing: body) }
-    }
-
-    func request(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await Self.http.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        return Reply(status: response.status.code, body: String(buffer: bytes))
-    }
-
-    func get(_ path: String) async throws -> Reply { try await request(.GET, path) }
-    func post(_ path: String, _ body: String) async throws -> Reply { try await request(.POST, path, body: body) }
-
-    /// Submits a job and returns its id.
-    func submit(containers: [String], data: String = #"{"x": 1}"#) async throws -> String {
-        let quoted = containers.map { "\"\($0)\"" }.joined(separator: ",")
-        let reply = try await post("/api/jobs", #"{"containers": [\#(quoted)], "data": \#(data)}"#)
-        guard reply.status == 200, let id = reply.json?["id"]?.stringValue else { throw HarnessError.unexpected(reply.status, reply.body) }
-        return id
-    }
-
-    /// Polls until the job is no longer running; returns its JobResult.
-    func waitForResult(_ id: String, intermediate: Bool = false, timeout: Double = 30) async throws -> JSONValue {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let reply = try await get("/api/jobs?id=\(id)\(intermediate ? "&intermediate=true" : "")")
-            if let job = reply.json?.arrayValue?.first, job["status"]?.stringValue != "running" { return job }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw HarnessError.timedOut("job \(id)")
-    }
-
     // MARK: Processes
 
     /// PIDs of this node's processes whose command line contains `fragment` (e.g. "infernet-compute").
@@ -159,20 +106,6 @@ final class NodeHarness: @unchecked Sendable {
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
             let cmdline = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
             return cmdline.contains(fragment) && cmdline.contains(configPath)
-        }
-    }
-}
-
-enum HarnessError: Error, CustomStringConvertible {
-    case notHealthy(log: String)
-    case unexpected(UInt, String)
-    case timedOut(String)
-
-    var description: String {
-        switch self {
-        case .notHealthy(let log): "node did not become healthy; its log:\n\(log.suffix(4000))"
-        case .unexpected(let status, let body): "unexpected HTTP \(status): \(body)"
-        case .timedOut(let what): "timed out waiting for \(what)"
         }
     }
 }

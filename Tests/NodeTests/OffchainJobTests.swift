@@ -2,35 +2,59 @@ import AsyncHTTPClient
 import Foundation
 import InfernetCore
 import NIOCore
+import TestSupport
 import XCTest
 
 /// The off-chain path end to end: the real node binary, its real workers, real hello-world services.
 final class OffchainJobTests: XCTestCase {
-    nonisolated(unsafe) static var node: NodeHarness!
+    nonisolated(unsafe) static var shared: NodeHarness?
+    /// Why the class's node did not start: each test of this class then fails with it (the
+    /// other classes of the bundle still run).
+    nonisolated(unsafe) static var startupFailure: String?
 
     override class func setUp() {
         super.setUp()
-        let node = try! NodeHarness(containers: [
-            NodeHarness.helloContainer(id: "hello", fields: #""description": "says hello""#),
-            NodeHarness.helloContainer(id: "hello-2"),
-            NodeHarness.helloContainer(id: "hello-3"),
-            NodeHarness.helloContainer(id: "streamer", extra: "--chunk-delay-ms 150"),
-            NodeHarness.helloContainer(id: "internal", fields: #""external": false"#),
-            NodeHarness.helloContainer(id: "private", fields: #""allowed_ips": ["10.0.0.0/8"]"#),
-            #"{"id": "unreachable", "url": "http://127.0.0.1:1"}"#,
-        ])
-        let started = expectationlessWait { try await node.start() }
-        if let started { fatalError("\(started)") }
-        Self.node = node
+        do {
+            let node = try NodeHarness(containers: [
+                NodeHarness.helloContainer(id: "hello", fields: #""description": "says hello""#),
+                NodeHarness.helloContainer(id: "hello-2"),
+                NodeHarness.helloContainer(id: "hello-3"),
+                NodeHarness.helloContainer(id: "streamer", extra: "--chunk-delay-ms 150"),
+                NodeHarness.helloContainer(id: "internal", fields: #""external": false"#),
+                NodeHarness.helloContainer(id: "private", fields: #""allowed_ips": ["10.0.0.0/8"]"#),
+                #"{"id": "unreachable", "url": "http://127.0.0.1:1"}"#,
+            ])
+            if let failure = expectationlessWait({ try await node.start() }) {
+                node.stop()
+                startupFailure = "the node did not start: \(failure)"
+                return
+            }
+            shared = node
+        } catch {
+            startupFailure = "the node's config could not be written: \(error)"
+        }
     }
 
     override class func tearDown() {
-        node?.stop()
-        node = nil
+        shared?.stop()
+        shared = nil
+        startupFailure = nil
         super.tearDown()
     }
 
-    var node: NodeHarness { Self.node }
+    struct StartupFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private(set) var node: NodeHarness!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        guard let shared = Self.shared else {
+            throw StartupFailure(description: "OffchainJobTests: \(Self.startupFailure ?? "the node did not start")")
+        }
+        node = shared
+    }
 
     func testJobResultIsHelloWorldsReplyToOurData() async throws {
         let id = try await node.submit(containers: ["hello"], data: #"{"prompt": "it's \"quoted\"", "n": [1, 2.5, true, null]}"#)
@@ -88,7 +112,7 @@ final class OffchainJobTests: XCTestCase {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: #"{"containers": ["streamer"], "data": {"stream": "me"}}"#))
         let start = Date()
-        let response = try await NodeHarness.http.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         XCTAssertEqual(response.status.code, 200)
         var arrivals: [(Double, String)] = []
         for try await buffer in response.body { arrivals.append((Date().timeIntervalSince(start), String(buffer: buffer))) }
@@ -108,7 +132,7 @@ final class OffchainJobTests: XCTestCase {
     }
 
     func testGuardianRefusals() async throws {
-        let cases: [(String, UInt, String)] = [
+        let cases: [(String, Int, String)] = [
             (#"{"containers": [], "data": {}}"#, 400, "No containers specified"),
             (#"{"containers": ["nope"], "data": {}}"#, 404, "Container not supported"),
             (#"{"containers": ["internal"], "data": {}}"#, 403, "First container must be external"),

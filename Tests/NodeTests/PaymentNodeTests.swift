@@ -5,6 +5,7 @@ import Foundation
 import InfernetSDK
 import InfernetCore
 import Logging
+import TestSupport
 import XCTest
 
 /// The payment worker inside the real node, and the operator's `wallet` commands on the real

@@ -1,5 +1,6 @@
 import Foundation
 import InfernetCore
+import TestSupport
 import XCTest
 
 /// Issue 10, the process side, with the real node binaries: secrets never in any process's log

@@ -1,3 +1,4 @@
+import EVM
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -27,7 +28,7 @@ struct EchoTests {
         try await app.test(.live) { client in
             let response = try await client.serviceOutput(#"{"source":1,"destination":0,"data":{"x":1}}"#)
             let json = try response.json()
-            #expect(json["raw_input"]?.stringValue == Hex.encode(Array(#"{"x":1}"#.utf8)))
+            #expect(json["raw_input"]?.stringValue == Hex.encode(Array(#"{"x":1}"#.utf8), prefix: false))
             #expect(json["raw_output"] == json["raw_input"])
         }
     }

@@ -47,18 +47,20 @@ struct ServiceKitUnitTests {
         }
     }
 
-    @Test("hex round trip")
-    func hex() {
-        #expect(Hex.encode([0x00, 0xAB, 0xFF]) == "00abff")
-        #expect(Hex.decode("0x00abFF") == [0x00, 0xAB, 0xFF])
-        #expect(Hex.decode("") == [])
-        #expect(Hex.decode("abc") == nil)
-        #expect(Hex.decode("zz") == nil)
+    @Test("on-chain input: hex with or without 0x; anything else is a 400 about data")
+    func onchainBytes() throws {
+        func request(_ data: JSONValue) -> ServiceRequest { ServiceRequest(source: .onchain, destination: .onchain, data: data) }
+        #expect(try request("0x00abFF").onchainBytes() == [0x00, 0xAB, 0xFF])
+        #expect(try request("00abff").onchainBytes() == [0x00, 0xAB, 0xFF])
+        #expect(try request("").onchainBytes() == [])
+        #expect(throws: ServiceError.self) { try request("abc").onchainBytes() }
+        #expect(throws: ServiceError.self) { try request("zz").onchainBytes() }
+        #expect(throws: ServiceError.self) { try request(1).onchainBytes() }
     }
 
-    @Test("OnchainOutput renders empty fields as null")
+    @Test("OnchainServiceOutput renders empty fields as null")
     func onchainOutput() {
-        let output = OnchainOutput(rawInput: [1], rawOutput: [2, 3])
+        let output = OnchainServiceOutput(rawInput: [1], rawOutput: [2, 3])
         #expect(output.json.jsonText == #"{"raw_input":"01","processed_input":null,"raw_output":"0203","processed_output":null,"proof":null}"#)
     }
 

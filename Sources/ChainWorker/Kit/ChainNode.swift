@@ -5,12 +5,13 @@ import Foundation
 import InfernetBus
 import InfernetCore
 import Logging
+import ServiceLifecycle
 
 /// Everything the chain worker runs once `chain.enabled`: the subscription sync and, with a
 /// private key, the delivery scheduler and the transaction manager. Components appear once the
 /// Registry has been read (retried until the RPC answers); bus requests before that get a clear
-/// "not ready" error.
-public actor ChainNode {
+/// "not ready" error. A Service in the chain worker's group: graceful shutdown cancels it.
+public actor ChainNode: Service {
     public let config: NodeConfig
     private let logger: Logger
     private let services: any ComputeService & PaymentService
@@ -27,7 +28,15 @@ public actor ChainNode {
         address = config.chain.enabled ? config.chain.wallet.privateKey?.address : nil
     }
 
-    public func run() async {
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.syncAndDeliver() }
+        // Nothing (more) to run, e.g. the chain is disabled: stay until the worker stops, since
+        // a service that returns would stop the whole group (the bus worker still answers).
+        try? await gracefulShutdown()
+    }
+
+    /// Syncs and delivers until cancelled; returns at once when the chain is disabled.
+    func syncAndDeliver() async {
         guard config.chain.enabled else {
             logger.info("chain disabled (chain.enabled is false): no subscription sync, no deliveries")
             return

@@ -13,6 +13,8 @@ struct ChainCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-chain")
-        try await ChainWorkerApp(options: worker.options(defaultIdentity: BusService.chain.rawValue)).run()
+        try await WorkerMain.reportingConfigErrors(process: "infernet-chain") {
+            try await ChainWorkerApp(options: worker.options(defaultIdentity: BusService.chain.rawValue)).run()
+        }
     }
 }

@@ -23,7 +23,7 @@ public struct ComputeWorkerApp {
 
     public func run() async throws {
         let logger = Logger(label: "compute")
-        let config = options.loadConfig(logger: logger)
+        let config = try options.loadConfig(logger: logger)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpConfiguration())
         let manager = ContainerManager(config: config, http: http, logger: logger)
         if manageContainers { await manager.start() }
@@ -39,9 +39,10 @@ public struct ComputeWorkerApp {
         logger.info("compute worker ready", metadata: ["containers": "\(served.map(\.id).joined(separator: ","))"])
         let handler = ComputeHandler(containers: served, http: http, streamTimeout: config.node.streamTimeout.inSeconds,
                                      limits: config.node.limits, logger: logger)
-        let group = ServiceGroup(
-            services: [BusWorkerService(peer: peer, router: handler.router, logger: logger)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // The container manager (when this worker runs the containers) shuts down after the bus
+        // worker has drained.
+        let services: [any Service] = (manageContainers ? [manager] : []) + [BusWorkerService(peer: peer, router: handler.router, logger: logger)]
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         if manageContainers { await manager.stop(grace: config.node.shutdownGrace.inSeconds) }
         try await http.shutdown()

@@ -25,13 +25,13 @@ public struct ContainerCaller: Sendable {
         var outcomes: [ContainerOutcome] = []
         var data = request.data
         var total = 0
-        let deadline = ContinuousClock.now + .milliseconds(Int64(limits.deadline * 1000))
+        let deadline = ContinuousClock.now + limits.deadline
         for (index, id) in request.containers.enumerated() {
             let isFirst = index == 0
             let isLast = index == request.containers.count - 1
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else {
-                outcomes.append(ContainerOutcome(container: id, error: "job \(request.jobID) ran past \(JobLimits.key("job_deadline"))=\(limits.deadline) s before hop \(index + 1) (\(id))"))
+                outcomes.append(ContainerOutcome(container: id, error: "job \(request.jobID) ran past \(JobLimits.key("job_deadline"))=\(limits.deadline.inSeconds) s before hop \(index + 1) (\(id))"))
                 break
             }
             let body = Self.serviceBody(
@@ -64,7 +64,7 @@ public struct ContainerCaller: Sendable {
         request.method = .POST
         request.headers = headers(for: container)
         request.body = .bytes(ByteBuffer(string: body))
-        var timeout = TimeAmount.milliseconds(Int64(container.timeout * 1000))
+        var timeout = TimeAmount.milliseconds(Int64(container.timeout.inSeconds * 1000))
         if let remaining, remaining < .milliseconds(timeout.nanoseconds / 1_000_000) {
             timeout = .nanoseconds(Int64(remaining.components.seconds) * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000)
         }
@@ -84,8 +84,8 @@ public struct ContainerCaller: Sendable {
                 return tooLarge("more than \(limit)")
             }
             return Self.outcome(id: id, status: response.status, body: bytes)
-        } catch let error as HTTPClientError where (error == .deadlineExceeded || error == .readTimeout) && remaining.map({ $0 < .seconds(container.timeout) }) == true {
-            return ContainerOutcome(container: id, error: "hop \(hop) (\(id)) ran past \(JobLimits.key("job_deadline"))=\(limits.deadline) s")
+        } catch let error as HTTPClientError where (error == .deadlineExceeded || error == .readTimeout) && remaining.map({ $0 < container.timeout }) == true {
+            return ContainerOutcome(container: id, error: "hop \(hop) (\(id)) ran past \(JobLimits.key("job_deadline"))=\(limits.deadline.inSeconds) s")
         } catch {
             return ContainerOutcome(container: id, error: Self.describe(error, container: container))
         }
@@ -111,7 +111,7 @@ public struct ContainerCaller: Sendable {
 
     static func describe(_ error: any Error, container: ContainerConfig) -> String {
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
-            return "container '\(container.id)' did not answer within \(container.timeout) s"
+            return "container '\(container.id)' did not answer within \(container.timeout.inSeconds) s"
         }
         return "container '\(container.id)' could not be reached at \(container.baseURL): \(error)"
     }

@@ -2,31 +2,51 @@ import AsyncHTTPClient
 import Foundation
 import InfernetCore
 import Logging
+import ServiceLifecycle
 
 /// Starts and supervises the containers this host runs itself (`command` as local processes,
 /// `image` through Docker), waits until they answer `GET /`, and stops them on shutdown.
 ///
 /// On a node the supervisor runs this once for all local compute workers; a standalone compute
-/// worker on a GPU host runs it itself (`--manage-containers`).
-public actor ContainerManager {
+/// worker on a GPU host runs it itself (`--manage-containers`). A Service: `start()` brings the
+/// containers up before the process's group runs; `run()`, in the group, restarts command
+/// containers that exit (each restart a child of its task) until graceful shutdown; `stop()`
+/// then stops them.
+public actor ContainerManager: Service {
     let config: NodeConfig
     let http: HTTPClient
     let logger: Logger
     private var processes: [ManagedProcess] = []
     private var dockerContainers: [ContainerConfig] = []
     private var docker: DockerContainers?
+    private nonisolated let exits: AsyncStream<ManagedProcess.Exit>
+    private nonisolated let exitSink: AsyncStream<ManagedProcess.Exit>.Continuation
 
     public init(config: NodeConfig, http: HTTPClient, logger: Logger) {
         self.config = config
         self.http = http
         self.logger = logger
+        (exits, exitSink) = AsyncStream.makeStream(of: ManagedProcess.Exit.self)
+    }
+
+    /// Restarts command containers that exit, until graceful shutdown or cancellation.
+    public nonisolated func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await exit in exits {
+                    group.addTask { await exit.process.restart(afterExit: exit.status) }
+                }
+            }
+        } onGracefulShutdown: { [exitSink] in
+            exitSink.finish()
+        }
     }
 
     public func start() async {
         guard config.manageContainers else { return }
         for container in config.containers {
             guard case .process = container.runtime else { continue }
-            let process = ManagedProcess(container: container, logger: logger)
+            let process = ManagedProcess(container: container, exits: exitSink, logger: logger)
             do {
                 try await process.start()
                 processes.append(process)

@@ -5,15 +5,23 @@ import Logging
 /// A container run as a local process from its `command`: started with `PORT` set, restarted
 /// with back-off when it exits, stopped (SIGTERM, then SIGKILL) on shutdown.
 actor ManagedProcess {
+    /// A process exit, posted to the owner (`ContainerManager.run()`), which restarts it.
+    struct Exit: Sendable {
+        let process: ManagedProcess
+        let status: Int32
+    }
+
     let container: ContainerConfig
     let logger: Logger
+    private let exits: AsyncStream<Exit>.Continuation
     private var process: Process?
     private var stopping = false
     private var backoff = 0.2
     private(set) var restarts = 0
 
-    init(container: ContainerConfig, logger: Logger) {
+    init(container: ContainerConfig, exits: AsyncStream<Exit>.Continuation, logger: Logger) {
         self.container = container
+        self.exits = exits
         self.logger = logger
     }
 
@@ -38,22 +46,25 @@ actor ManagedProcess {
         // The node's own services (infernet-hello-world, ...) sit beside its executables.
         environment["PATH"] = Self.executableDirectory + ":" + (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         process.environment = environment
+        let exits = exits
         process.terminationHandler = { [weak self] finished in
-            let status = finished.terminationStatus
-            Task { await self?.exited(status: status) }
+            guard let self else { return }
+            exits.yield(Exit(process: self, status: finished.terminationStatus))
         }
         try process.run()
         self.process = process
         logger.info("container process started", metadata: ["container": "\(container.id)", "pid": "\(process.processIdentifier)", "port": "\(container.port)"])
     }
 
-    private func exited(status: Int32) async {
+    /// Restarts the process after it exited with `status` (after the back-off), unless stopping.
+    func restart(afterExit status: Int32) async {
         guard !stopping else { return }
         restarts += 1
         logger.warning("container process exited; restarting", metadata: [
             "container": "\(container.id)", "status": "\(status)", "backoff_s": "\(backoff)"])
         try? await Task.sleep(for: .seconds(backoff))
         backoff = min(backoff * 2, 10)
+        guard !Task.isCancelled else { return }  // the owner stopped supervising
         do {
             try start()
         } catch {

@@ -19,6 +19,8 @@ struct ComputeCommand: AsyncParsableCommand {
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-compute")
         let options = worker.options(defaultIdentity: "compute-\(ProcessInfo.processInfo.hostName)-\(getpid())")
-        try await ComputeWorkerApp(options: options, manageContainers: manageContainers, capacity: capacity).run()
+        try await WorkerMain.reportingConfigErrors(process: "infernet-compute") {
+            try await ComputeWorkerApp(options: options, manageContainers: manageContainers, capacity: capacity).run()
+        }
     }
 }

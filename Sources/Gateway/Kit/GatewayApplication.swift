@@ -61,7 +61,6 @@ public struct Gateway: Sendable {
         self.nodeAddress = options.nodeAddress.isEmpty ? Self.nodeAddress(config: config) : options.nodeAddress
         self.logger = logger
         var dispatcherOptions = options.dispatcher
-        dispatcherOptions.streamTimeout = config.node.streamTimeout.inSeconds
         dispatcherOptions.grace = min(dispatcherOptions.grace, config.node.shutdownGrace.inSeconds)
         self.dispatcher = JobDispatcher(bus: bus, store: store, config: config, metrics: metrics,
                                         options: dispatcherOptions, logger: logger)
@@ -87,8 +86,9 @@ public struct Gateway: Sendable {
         return router
     }
 
-    /// The Hummingbird application with the dispatcher as a service: on graceful shutdown the
-    /// server stops taking requests and finishes the ones in flight, then the dispatcher drains.
+    /// The Hummingbird application with the store and the dispatcher as services: on graceful
+    /// shutdown the server stops taking requests and finishes the ones in flight, then the
+    /// dispatcher drains, then the store commits its last writes.
     public func makeApplication(
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -101,7 +101,9 @@ public struct Gateway: Sendable {
             // Every connection gets its own guard (timeouts, the connection cap).
             server: .guardedHTTP1(limits: limits, counter: counter),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
-            services: [dispatcher, JobPruner(store: store, limits: config.node.limits, logger: logger)],
+            // Shut down in reverse order (after the server): the pruner, the dispatcher, then the
+            // store, which commits the dispatcher's last results.
+            services: [store, dispatcher, JobPruner(store: store, limits: config.node.limits, logger: logger)],
             onServerRunning: onServerRunning,
             logger: logger)
     }

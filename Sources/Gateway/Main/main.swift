@@ -19,7 +19,9 @@ struct GatewayCommand: AsyncParsableCommand {
         ProcessBootstrap.start(process: "infernet-gateway")
         let logger = Logger(label: "infernet.gateway")
         let options = worker.options(defaultIdentity: BusService.gateway.rawValue)
-        let config = options.loadConfig(logger: logger)
-        try await Gateway.run(config: config, busEndpoint: options.endpoint(for: config), identity: options.identity, logger: logger)
+        try await WorkerMain.reportingConfigErrors(process: "infernet-gateway") {
+            let config = try options.loadConfig(logger: logger)
+            try await Gateway.run(config: config, busEndpoint: options.endpoint(for: config), identity: options.identity, logger: logger)
+        }
     }
 }

@@ -21,8 +21,8 @@ public struct ContainerConfig: Sendable, Equatable {
     public var env: [String: String]
     public var generatesProofs: Bool
     public var volumes: [String]
-    /// Seconds one call to `/service_output` may take (this node's key `timeout`).
-    public var timeout: Double
+    /// How long one call to `/service_output` may take (this node's key `timeout`, in seconds).
+    public var timeout: Duration
 
     /// How the node runs this container.
     public enum Runtime: Sendable, Equatable {
@@ -64,7 +64,7 @@ public struct ContainerConfig: Sendable, Equatable {
         self.env = [:]
         self.generatesProofs = false
         self.volumes = []
-        self.timeout = 180
+        self.timeout = .seconds(180)
     }
 }
 
@@ -103,6 +103,6 @@ extension ContainerConfig {
         env = try section.stringMap("env")
         generatesProofs = try section.bool("generates_proofs", default: false)
         volumes = try section.strings("volumes")
-        timeout = try section.double("timeout", default: 180, minimum: 0.001)
+        timeout = try section.duration("timeout", default: .seconds(180), minimum: .milliseconds(1))
     }
 }

@@ -9,17 +9,17 @@ public struct JobLimits: Sendable, Equatable {
     public var maxOutputBytesPerHop = 4 << 20
     /// `node.max_output_bytes_per_job`: largest sum of a job's outputs (all hops).
     public var maxOutputBytesPerJob = 16 << 20
-    /// `node.job_deadline`: seconds a job (all its hops) may take, wall clock.
-    public var deadline = 600.0
+    /// `node.job_deadline`: how long a job (all its hops) may take, wall clock.
+    public var deadline: Duration = .seconds(600)
     /// `node.max_job_attempts`: sends of one job (the first included) before a job whose run
     /// was cut short by a dying worker or gateway is failed instead of re-sent ("poison job").
     public var maxAttempts = 3
-    /// `node.job_retention`: seconds a finished off-chain job is kept (0: no age limit).
-    public var retentionSeconds = 7 * 86_400.0
+    /// `node.job_retention`: how long a finished off-chain job is kept (zero: no age limit).
+    public var retention: Duration = .seconds(7 * 86_400)
     /// `node.job_retention_count`: finished off-chain jobs kept at most (0: no count limit).
     public var retentionCount = 100_000
-    /// `node.prune_interval`: seconds between prunes of finished jobs.
-    public var pruneInterval = 60.0
+    /// `node.prune_interval`: time between prunes of finished jobs.
+    public var pruneInterval: Duration = .seconds(60)
 
     public init() {}
 
@@ -29,12 +29,12 @@ public struct JobLimits: Sendable, Equatable {
 
 /// Connection hygiene of the HTTP API (keys under `server`).
 public struct ConnectionLimits: Sendable, Equatable {
-    /// `server.idle_timeout`: seconds a connection may wait with no request (keep-alive idle).
-    public var idleTimeout = 60.0
-    /// `server.header_timeout`: seconds from a request's first byte to its complete headers.
-    public var headerTimeout = 10.0
-    /// `server.body_timeout`: seconds from a request's headers to the end of its body.
-    public var bodyTimeout = 30.0
+    /// `server.idle_timeout`: how long a connection may wait with no request (keep-alive idle).
+    public var idleTimeout: Duration = .seconds(60)
+    /// `server.header_timeout`: time from a request's first byte to its complete headers.
+    public var headerTimeout: Duration = .seconds(10)
+    /// `server.body_timeout`: time from a request's headers to the end of its body.
+    public var bodyTimeout: Duration = .seconds(30)
     /// `server.max_connections`: open connections at most; new ones beyond it are closed at once.
     public var maxConnections = 10_000
 
@@ -49,20 +49,20 @@ extension NodeConfig {
         limits.maxRequestBodyBytes = try section.int("max_request_body_bytes", default: limits.maxRequestBodyBytes, range: 1024...(1 << 31))
         limits.maxOutputBytesPerHop = try section.int("max_output_bytes_per_hop", default: limits.maxOutputBytesPerHop, range: 1...(1 << 31))
         limits.maxOutputBytesPerJob = try section.int("max_output_bytes_per_job", default: limits.maxOutputBytesPerJob, range: 1...(1 << 33))
-        limits.deadline = try section.double("job_deadline", default: limits.deadline, minimum: 0.001)
+        limits.deadline = try section.duration("job_deadline", default: limits.deadline, minimum: .milliseconds(1))
         limits.maxAttempts = try section.int("max_job_attempts", default: limits.maxAttempts, range: 1...1000)
-        limits.retentionSeconds = try section.double("job_retention", default: limits.retentionSeconds)
+        limits.retention = try section.duration("job_retention", default: limits.retention)
         limits.retentionCount = try section.int("job_retention_count", default: limits.retentionCount, range: 0...Int.max)
-        limits.pruneInterval = try section.double("prune_interval", default: limits.pruneInterval, minimum: 0.01)
+        limits.pruneInterval = try section.duration("prune_interval", default: limits.pruneInterval, minimum: .milliseconds(10))
         node.limits = limits
     }
 
     /// Reads the `server` connection keys (called from `readServer`).
     mutating func readConnectionLimits(_ section: inout ConfigSection) throws(ConfigError) {
         var limits = ConnectionLimits()
-        limits.idleTimeout = try section.double("idle_timeout", default: limits.idleTimeout, minimum: 0.01)
-        limits.headerTimeout = try section.double("header_timeout", default: limits.headerTimeout, minimum: 0.01)
-        limits.bodyTimeout = try section.double("body_timeout", default: limits.bodyTimeout, minimum: 0.01)
+        limits.idleTimeout = try section.duration("idle_timeout", default: limits.idleTimeout, minimum: .milliseconds(10))
+        limits.headerTimeout = try section.duration("header_timeout", default: limits.headerTimeout, minimum: .milliseconds(10))
+        limits.bodyTimeout = try section.duration("body_timeout", default: limits.bodyTimeout, minimum: .milliseconds(10))
         limits.maxConnections = try section.int("max_connections", default: limits.maxConnections, range: 1...1_000_000)
         server.connections = limits
     }

@@ -47,12 +47,16 @@ public struct LocalTransactionSender: Sendable {
     let key: PrivateKey
     public let maxGasLimit: UInt64
     public let receiptTimeout: Duration
+    /// `node.max_fee_per_gas_gwei` caps the fees, as for the running node's transactions.
+    public let feePolicy: FeePolicy
 
-    public init(rpc: JSONRPCClient, key: PrivateKey, maxGasLimit: UInt64, receiptTimeout: Duration = .seconds(120)) {
+    public init(rpc: JSONRPCClient, key: PrivateKey, maxGasLimit: UInt64, receiptTimeout: Duration = .seconds(120),
+                feePolicy: FeePolicy = FeePolicy(ceilingGwei: 500)) {
         self.rpc = rpc
         self.key = key
         self.maxGasLimit = maxGasLimit
         self.receiptTimeout = receiptTimeout
+        self.feePolicy = feePolicy
     }
 
     public var address: Address { key.address }
@@ -61,17 +65,17 @@ public struct LocalTransactionSender: Sendable {
     /// with the SDK error name decoded from the revert data.
     public func send(_ action: String, to: Address, data: Data, value: BigUInt = 0) async throws(WalletCommandError) -> TransactionReceipt {
         let call = CallRequest(from: address, to: to, data: data, value: value)
-        let (chainID, nonce, gas, fees) = try await Self.rpcCall(rpc) { [rpc, address] in
+        let (chainID, nonce, gas, fees) = try await Self.rpcCall(rpc) { [rpc, address, feePolicy] in
             let chainID = try await rpc.chainID()
             let nonce = try await rpc.transactionCount(address, block: .pending)
             let gas = try await rpc.estimateGas(call)
-            return (chainID, nonce, gas, try await Self.fees(rpc))
+            return (chainID, nonce, gas, try await Self.fees(rpc, policy: feePolicy))
         } reverted: { reason in .wouldRevert(action: action, reason: reason) }
         // Headroom over the estimate (state may move between estimate and inclusion), capped by
         // the configured max_gas_limit.
         let gasLimit = min(gas + gas / 5, max(maxGasLimit, gas))
         let transaction = Transaction.eip1559(EIP1559Transaction(
-            chainID: chainID, nonce: nonce, maxPriorityFeePerGas: fees.tip, maxFeePerGas: fees.maxFee, gasLimit: gasLimit,
+            chainID: chainID, nonce: nonce, maxPriorityFeePerGas: fees.maxPriorityFeePerGas, maxFeePerGas: fees.maxFeePerGas, gasLimit: gasLimit,
             to: to, value: value, data: data))
         let signed: SignedTransaction
         do { signed = try transaction.signed(with: key) } catch { throw .invalidPrivateKey }
@@ -108,20 +112,11 @@ public struct LocalTransactionSender: Sendable {
         }
     }
 
-    /// EIP-1559 fees: the tip the node suggests (else the median recent tip, else 1 gwei) and
-    /// twice the next block's base fee on top, so a few full blocks do not strand the transaction.
-    static func fees(_ rpc: JSONRPCClient) async throws -> (tip: BigUInt, maxFee: BigUInt) {
-        let history = try await rpc.feeHistory(blockCount: 5, newest: .latest, rewardPercentiles: [50])
-        let baseFee = history.baseFeePerGas.last ?? 0
-        var tip: BigUInt
-        if let suggested = try? await rpc.maxPriorityFeePerGas() {
-            tip = suggested
-        } else {
-            let rewards = history.reward.compactMap(\.first).sorted()
-            tip = rewards.isEmpty ? 1_000_000_000 : rewards[rewards.count / 2]
-        }
-        if tip == 0 && baseFee == 0 { tip = 1 }
-        return (tip, baseFee * 2 + tip)
+    /// EIP-1559 fees by the node's one fee policy (the chain worker's signer prices the same way).
+    static func fees(_ rpc: JSONRPCClient, policy: FeePolicy) async throws -> FeePolicy.Fees {
+        let history = try await rpc.feeHistory(blockCount: FeePolicy.historyBlocks, newest: .latest,
+                                               rewardPercentiles: FeePolicy.rewardPercentiles)
+        return policy.fees(history: history, suggestedTip: try? await rpc.maxPriorityFeePerGas())
     }
 
     /// Runs RPC calls, turning their errors into `WalletCommandError`s: unreachable endpoints,

@@ -77,7 +77,8 @@ public struct WalletCommands: Sendable {
         rpcConfiguration.maxAttempts = 2
         self.config = config
         sender = LocalTransactionSender(rpc: JSONRPCClient(configuration: rpcConfiguration), key: key,
-                                        maxGasLimit: UInt64(max(chain.wallet.maxGasLimit, 21_000)), receiptTimeout: receiptTimeout)
+                                        maxGasLimit: UInt64(max(chain.wallet.maxGasLimit, 21_000)), receiptTimeout: receiptTimeout,
+                                        feePolicy: FeePolicy(ceilingGwei: config.node.maxFeePerGasGwei))
     }
 
     public var nodeAddress: Address { sender.address }

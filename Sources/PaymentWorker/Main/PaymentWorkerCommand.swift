@@ -13,6 +13,8 @@ struct PaymentCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessBootstrap.start(process: "infernet-payment")
-        try await PaymentWorkerApp(options: worker.options(defaultIdentity: BusService.payment.rawValue)).run()
+        try await WorkerMain.reportingConfigErrors(process: "infernet-payment") {
+            try await PaymentWorkerApp(options: worker.options(defaultIdentity: BusService.payment.rawValue)).run()
+        }
     }
 }

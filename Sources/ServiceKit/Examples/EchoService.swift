@@ -10,9 +10,9 @@ public enum EchoService {
         ServiceInfo(id: "echo", greeting: "Infernet echo service", canProve: canProve)
     }
 
-    public static func output(for request: ServiceRequest) throws(ServiceError) -> OnchainOutput {
+    public static func output(for request: ServiceRequest) throws(ServiceError) -> OnchainServiceOutput {
         let input = try request.input(onchain: { $0 }, offchain: { Array($0.jsonText.utf8) })
-        return OnchainOutput(rawInput: input, rawOutput: input, proof: request.requiresProof ? input : [])
+        return OnchainServiceOutput(rawInput: input, rawOutput: input, proof: request.requiresProof ? input : [])
     }
 
     public static func handler(chunkDelay: Duration = .milliseconds(10)) -> ServiceHandler {

@@ -20,7 +20,7 @@ public struct NodeRunner {
 
     public func run() async throws {
         let logger = Logger(label: "supervisor")
-        let config = WorkerOptions(configPath: configPath, busEndpoint: nil, identity: "supervisor").loadConfig(logger: logger)
+        let config = try WorkerOptions(configPath: configPath, busEndpoint: nil, identity: "supervisor").loadConfig(logger: logger)
         let ownDirectory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]).deletingLastPathComponent().path
         // Before the broker, the containers and the workers: a bad setting stops here (exit 78).
@@ -37,8 +37,8 @@ public struct NodeRunner {
         let supervisor = Supervisor(specs: specs, policy: policy, grace: config.node.shutdownGrace.inSeconds, notifier: notifier, logger: logger)
 
         var observer = Broker.Observer()
-        observer.peerJoined = { peer in Task { await supervisor.peerJoined(pid: peer.pid) } }
-        observer.peerLost = { peer in Task { await supervisor.peerLost(pid: peer.pid) } }
+        observer.peerJoined = { peer in supervisor.post(.peerJoined(pid: peer.pid)) }
+        observer.peerLost = { peer in supervisor.post(.peerLost(pid: peer.pid)) }
         let broker = Broker(
             options: .init(endpoint: endpoint, heartbeatInterval: config.node.heartbeatInterval,
                            liveness: config.node.heartbeatLiveness),
@@ -55,10 +55,10 @@ public struct NodeRunner {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let containers = ContainerManager(config: config, http: http, logger: logger)
         await containers.start()
-        await supervisor.startAll()
 
         let service = SupervisorService(supervisor: supervisor, broker: broker, notifier: notifier)
-        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Shut down in reverse order: the workers drain first, then container restarts stop.
+        let group = ServiceGroup(services: [containers, service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         var outcome: (any Error)?
         do { try await group.run() } catch { outcome = error }
         await containers.stop(grace: min(config.node.shutdownGrace, .seconds(5)).inSeconds)
@@ -69,7 +69,8 @@ public struct NodeRunner {
     }
 }
 
-/// Runs until the supervisor finishes; graceful shutdown drains the workers.
+/// Starts the workers and runs until the supervisor finishes; graceful shutdown drains them.
+/// The supervisor's events are handled by a child of this service's task.
 struct SupervisorService: Service {
     let supervisor: Supervisor
     let broker: Broker
@@ -78,6 +79,8 @@ struct SupervisorService: Service {
     func run() async throws {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await supervisor.handleEvents() }
+                await supervisor.startAll()
                 group.addTask { try await supervisor.waitUntilFinished() }
                 if let interval = notifier.watchdogInterval {
                     group.addTask { try await watchdog(every: interval) }
@@ -86,7 +89,7 @@ struct SupervisorService: Service {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            Task { await supervisor.drain() }
+            supervisor.post(.drain)
         }
     }
 

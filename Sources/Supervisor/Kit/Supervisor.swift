@@ -40,18 +40,54 @@ public actor Supervisor {
     private var order: [String] = []
     private var draining = false
     private var failure: SupervisorExit?
-    private var finished: CheckedContinuation<Void, Never>?
+    /// Signalled once the supervisor has given up or drained (a stream, so a cancelled waiter
+    /// stops waiting).
+    private nonisolated let finished: AsyncStream<Void>
+    private nonisolated let finishedSink: AsyncStream<Void>.Continuation
     private var readySent = false
     weak var broker: Broker?
+
+    /// What reaches the supervisor from other threads (the broker's observer, process exits,
+    /// a graceful shutdown): callbacks only post these; `handleEvents()` runs them, inside the
+    /// node's service group, so every piece of work has an owner that cancels it.
+    enum Event: Sendable {
+        case peerJoined(pid: Int32)
+        case peerLost(pid: Int32)
+        case exited(name: String, pid: Int32, status: Int32)
+        case drain
+    }
+
+    private nonisolated let events: AsyncStream<Event>
+    private nonisolated let eventSink: AsyncStream<Event>.Continuation
 
     public init(specs: [WorkerSpec], policy: RestartPolicy, grace: Double, notifier: SystemdNotifier, logger: Logger) {
         self.policy = policy
         self.grace = grace
         self.notifier = notifier
         self.logger = logger
+        (events, eventSink) = AsyncStream.makeStream(of: Event.self)
+        (finished, finishedSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         for spec in specs {
             children[spec.name] = Child(spec: spec)
             order.append(spec.name)
+        }
+    }
+
+    /// Posts an event from any thread (handled by `handleEvents()`).
+    nonisolated func post(_ event: Event) { eventSink.yield(event) }
+
+    /// Handles posted events until cancelled. Bus observations are handled in order; an exit
+    /// (which may wait out a back-off) and a drain run as child tasks of this one.
+    nonisolated func handleEvents() async {
+        await withDiscardingTaskGroup { group in
+            for await event in events {
+                switch event {
+                case .peerJoined(let pid): await peerJoined(pid: pid)
+                case .peerLost(let pid): await peerLost(pid: pid)
+                case .exited(let name, let pid, let status): group.addTask { await self.exited(name, pid: pid, status: status) }
+                case .drain: group.addTask { await self.drain() }
+                }
+            }
         }
     }
 
@@ -61,12 +97,18 @@ public actor Supervisor {
         for name in order { launch(name) }
     }
 
-    /// Waits until the supervisor gives up (throws) or a drain completes (returns).
+    /// Waits until the supervisor gives up (throws) or a drain completes (returns); a cancelled
+    /// waiter throws `CancellationError`.
     public func waitUntilFinished() async throws {
-        if failure == nil && !(draining && children.values.allSatisfy({ $0.process == nil })) {
-            await withCheckedContinuation { finished = $0 }
+        var done = failure != nil || (draining && children.values.allSatisfy({ $0.process == nil }))
+        if !done {
+            for await _ in finished {
+                done = true
+                break
+            }
         }
         if let failure { throw failure }
+        if !done { throw CancellationError() }  // the waiter was cancelled first
     }
 
     public var runningPIDs: [String: Int32] {
@@ -110,7 +152,7 @@ public actor Supervisor {
         case .restart(let delay):
             logger.warning("worker exited; restarting", metadata: ["worker": "\(name)", "status": "\(status)", "delay_s": "\(delay)"])
             try? await Task.sleep(for: .seconds(delay))
-            if !draining { launch(name) }
+            if !draining && !Task.isCancelled { launch(name) }
         case .giveUp(let restarts, let within):
             let reason = SupervisorExit.restartIntensityExceeded(worker: name, restarts: restarts, within: within)
             failure = reason
@@ -129,10 +171,9 @@ public actor Supervisor {
         var environment = ProcessInfo.processInfo.environment
         environment[ParentWatch.variable] = String(getpid())
         process.environment = environment
-        process.terminationHandler = { [weak self] finished in
-            let pid = finished.processIdentifier
-            let status = finished.terminationStatus
-            Task { await self?.exited(name, pid: pid, status: status) }
+        let sink = eventSink
+        process.terminationHandler = { finished in
+            sink.yield(.exited(name: name, pid: finished.processIdentifier, status: finished.terminationStatus))
         }
         do {
             try process.run()
@@ -174,7 +215,6 @@ public actor Supervisor {
     }
 
     private func finish() {
-        finished?.resume()
-        finished = nil
+        finishedSink.yield()
     }
 }

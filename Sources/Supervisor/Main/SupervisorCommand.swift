@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import InfernetCore
 import Supervisor
+import WorkerKit
 
 /// `infernet-node`: the Infernet node's supervisor.
 @main
@@ -18,15 +19,14 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run() async throws {
             ProcessBootstrap.start(process: "infernet-node")
-            do {
-                try await NodeRunner(configPath: NodeConfig.resolvePath(config)).run()
-            } catch let error as ConfigError {
-                // A setting that cannot work: EX_CONFIG, so systemd does not restart it in a loop.
-                FileHandle.standardError.write(Data("infernet-node: \(error)\n".utf8))
-                throw ExitCode(78)
-            } catch let exit as SupervisorExit {
-                FileHandle.standardError.write(Data("infernet-node: \(exit)\n".utf8))
-                throw ExitCode(70)
+            // A setting that cannot work: EX_CONFIG, so systemd does not restart it in a loop.
+            try await WorkerMain.reportingConfigErrors(process: "infernet-node") {
+                do {
+                    try await NodeRunner(configPath: NodeConfig.resolvePath(config)).run()
+                } catch let exit as SupervisorExit {
+                    FileHandle.standardError.write(Data("infernet-node: \(exit)\n".utf8))
+                    throw ExitCode(70)
+                }
             }
         }
     }

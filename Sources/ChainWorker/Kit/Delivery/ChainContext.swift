@@ -18,8 +18,8 @@ public struct ChainContext: Sendable {
     /// Custom error names (e.g. "NodeRespondedAlready") sent anyway after a failed simulation.
     public let allowedSimulationErrors: Set<String>
     public let lookup: ContainerSetLookup
-    /// How long one compute run may take (the container timeouts summed, plus 5 s).
-    public let computeTimeout: Duration
+    /// How long one compute run may take (the node's one rule, shared with the gateway).
+    public let computeTimeout: ComputeTimeout
 
     /// `lookup` defaults to the config's chains; the node passes the one its sync already built.
     public init(rpc: JSONRPCClient, addresses: RegistryContract.Addresses, node: Address, config: NodeConfig,
@@ -33,6 +33,6 @@ public struct ChainContext: Sendable {
         maxGasLimit = UInt64(max(21_000, config.chain.wallet.maxGasLimit))
         allowedSimulationErrors = Set(config.chain.wallet.allowedSimErrors)
         self.lookup = lookup ?? ContainerSetLookup(config: config)
-        computeTimeout = .seconds(config.containers.map(\.timeout).reduce(0, +) + 5)
+        computeTimeout = ComputeTimeout(config: config)
     }
 }

@@ -303,9 +303,9 @@ public actor TransactionManager {
 
     private func currentFees(head: UInt64) async throws -> FeePolicy.Fees {
         if let feeCache, feeCache.head == head, head != 0 { return feeCache.fees }
-        let history = try await chain.feeHistory(blockCount: 5, newest: .latest, rewardPercentiles: [50])
-        let tip = (try? await chain.maxPriorityFeePerGas()) ?? 1_000_000_000
-        let fees = settings.fees.fees(history: history, suggestedTip: tip)
+        let history = try await chain.feeHistory(blockCount: FeePolicy.historyBlocks, newest: .latest,
+                                                 rewardPercentiles: FeePolicy.rewardPercentiles)
+        let fees = settings.fees.fees(history: history, suggestedTip: try? await chain.maxPriorityFeePerGas())
         feeCache = (head, fees)
         return fees
     }

@@ -12,12 +12,8 @@ import Synchronization
 /// in the store for the next start.
 public final class JobDispatcher: Service, Sendable {
     public struct Options: Sendable {
-        /// Seconds added to the sum of the containers' timeouts before a job is re-sent.
-        public var timeoutMargin = 5.0
         /// Sends of one job before it fails with a timeout.
         public var attempts = 3
-        /// Seconds a stream may take (`node.stream_timeout`).
-        public var streamTimeout = 60.0
         /// Seconds in-flight jobs get on graceful shutdown (`node.shutdown_grace`).
         public var grace = 10.0
         public init() {}
@@ -28,7 +24,7 @@ public final class JobDispatcher: Service, Sendable {
     let metrics: GatewayMetrics
     let logger: Logger
     let options: Options
-    let containerTimeouts: [String: Double]
+    let computeTimeout: ComputeTimeout
     let limits: JobLimits
     private let jobs: AsyncStream<JobRecord>
     private let input: AsyncStream<JobRecord>.Continuation
@@ -42,7 +38,7 @@ public final class JobDispatcher: Service, Sendable {
         self.logger = logger
         self.options = options
         self.limits = config.node.limits
-        self.containerTimeouts = Dictionary(config.containers.map { ($0.id, $0.timeout) }, uniquingKeysWith: { $1 })
+        self.computeTimeout = ComputeTimeout(config: config)
         (jobs, input) = AsyncStream.makeStream(of: JobRecord.self)
     }
 
@@ -95,11 +91,9 @@ public final class JobDispatcher: Service, Sendable {
         }
     }
 
-    /// Seconds to wait for a job's answer: its containers' timeouts, at most `node.job_deadline`.
+    /// Seconds to wait for a job's answer before it is re-sent (the node's one rule).
     func timeout(for job: JobRecord) -> Double {
-        if job.stream { return options.streamTimeout + options.timeoutMargin }
-        let sum = job.containers.reduce(0) { $0 + (containerTimeouts[$1] ?? 180) }
-        return min(sum, limits.deadline) + options.timeoutMargin
+        computeTimeout.seconds(containers: job.containers, stream: job.stream)
     }
 
     /// Runs one job to its end (re-sending on a timeout) and records the result.

@@ -64,7 +64,7 @@ public struct JobPruner: Service {
             try await cancelWhenGracefulShutdown {
                 while true {
                     await pruneOnce()
-                    try await Task.sleep(for: .milliseconds(Int64(limits.pruneInterval * 1000)))
+                    try await Task.sleep(for: limits.pruneInterval)
                 }
             }
         } catch is CancellationError {
@@ -73,7 +73,7 @@ public struct JobPruner: Service {
     }
 
     func pruneOnce() async {
-        let before = limits.retentionSeconds > 0 ? JobStore.unixTime() - limits.retentionSeconds : nil
+        let before = limits.retention > .zero ? JobStore.unixTime() - limits.retention.inSeconds : nil
         do {
             let deleted = try await store.prune(before: before, keep: limits.retentionCount)
             if deleted > 0 { logger.debug("pruned finished jobs", metadata: ["jobs": "\(deleted)"]) }

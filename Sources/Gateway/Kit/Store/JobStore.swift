@@ -1,13 +1,15 @@
 import Foundation
 import GRDB
 import InfernetCore
+import ServiceLifecycle
 import WorkerKit
 
 /// Off-chain jobs in SQLite (`<data_dir>/gateway.sqlite`, WAL), with group commit for writes
 /// and a cache of recent jobs for reads. A job is committed before it is sent on the bus and
 /// survives a crash of the process; `synchronous = NORMAL` trades durability across power loss
-/// (not process crashes) for commit latency.
-public final class JobStore: Sendable {
+/// (not process crashes) for commit latency. A service: writes commit while it runs (the
+/// gateway's service group runs it; it stops after the dispatcher, whose results it records).
+public final class JobStore: Service, Sendable {
     let pool: DatabasePool
     let cache: JobCache
     let batcher: WriteBatcher
@@ -18,6 +20,9 @@ public final class JobStore: Sendable {
         cache = JobCache(capacity: cacheCapacity)
         batcher = WriteBatcher(writer: pool)
     }
+
+    /// Commits writes until graceful shutdown (group commit, `WriteBatcher`).
+    public func run() async throws { try await batcher.run() }
 
     /// The store's file in a data directory.
     public static func path(dataDirectory: String) -> String {

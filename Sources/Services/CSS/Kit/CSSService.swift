@@ -82,7 +82,7 @@ public struct CSSService: Sendable {
         let result = try Self.result(answer, input: input, api: client.name)
         if request.destination == .onchain {
             guard let text = result.stringValue else { throw .internalError("a non-text result cannot be delivered on-chain") }
-            return .onchain(OnchainOutput(rawInput: rawInput, rawOutput: try OnchainCodec.encode(string: text)))
+            return .onchain(OnchainServiceOutput(rawInput: rawInput, rawOutput: try OnchainCodec.encode(string: text)))
         }
         return .output(result)
     }

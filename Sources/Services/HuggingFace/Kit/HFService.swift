@@ -74,7 +74,7 @@ public struct HFService: Sendable {
                                                headers: [("Authorization", "Bearer \(token)")], body: .object(body))
         let output = try HFResult.output(answer, task: input.task)
         if request.destination == .onchain {
-            return .onchain(OnchainOutput(rawInput: rawInput, rawOutput: try HFResult.onchain(output, task: input.task)))
+            return .onchain(OnchainServiceOutput(rawInput: rawInput, rawOutput: try HFResult.onchain(output, task: input.task)))
         }
         return .output(output)
     }

@@ -123,7 +123,7 @@ public struct TGIService: Sendable {
             throw .upstream("TGI answered without generated_text")
         }
         if request.destination == .onchain {
-            return .onchain(OnchainOutput(rawInput: rawInput, rawOutput: try OnchainCodec.encode(string: text)))
+            return .onchain(OnchainServiceOutput(rawInput: rawInput, rawOutput: try OnchainCodec.encode(string: text)))
         }
         return .output(.string(text))
     }

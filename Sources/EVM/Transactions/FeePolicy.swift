@@ -1,10 +1,17 @@
 import BigInt
-import EVM
 
-/// EIP-1559 fees for the node's transactions: `2 × next base fee + tip`, the tip the larger of
-/// the node's suggestion and the recent median reward, everything under a ceiling. Pure, so the
+/// EIP-1559 fees for the node's transactions, the one rule both the chain worker's signer and
+/// the operator's wallet commands use: `2 × next base fee + tip`, the tip the larger of the
+/// node's suggestion and the recent median reward, everything under a ceiling. Pure, so the
 /// bumping rules are tested without a chain.
 public struct FeePolicy: Sendable, Equatable {
+    /// What to ask `eth_feeHistory` for: the last five blocks, the median reward of each.
+    public static let historyBlocks: UInt64 = 5
+    public static let rewardPercentiles: [Double] = [50]
+    /// The tip when the node suggests none (`eth_maxPriorityFeePerGas` failed) and the history
+    /// has no rewards: 1 gwei.
+    public static let fallbackTip: BigUInt = 1_000_000_000
+
     /// No max fee above this (wei per gas).
     public var ceiling: BigUInt
     /// Replacement transactions must raise both fees by at least this much (geth: 10 %; 12.5 %
@@ -31,12 +38,15 @@ public struct FeePolicy: Sendable, Equatable {
     }
 
     /// Fees for a new transaction from a fee history (the last base fee is the next block's) and
-    /// the node's suggested tip.
-    public func fees(history: FeeHistory, suggestedTip: BigUInt) -> Fees {
+    /// the node's suggested tip (nil when the RPC gave none).
+    public func fees(history: FeeHistory, suggestedTip: BigUInt?) -> Fees {
         let baseFee = history.baseFeePerGas.last ?? 0
         let rewards = history.reward.compactMap(\.first).sorted()
-        let medianReward = rewards.isEmpty ? 0 : rewards[rewards.count / 2]
-        let tip = max(suggestedTip, medianReward)
+        let medianReward: BigUInt? = rewards.isEmpty ? nil : rewards[rewards.count / 2]
+        var tip = max(suggestedTip ?? 0, medianReward ?? 0)
+        if suggestedTip == nil && medianReward == nil { tip = Self.fallbackTip }
+        // A chain with no base fee still needs a non-zero price to order transactions.
+        if tip == 0 && baseFee == 0 { tip = 1 }
         return capped(Fees(maxFeePerGas: baseFee * 2 + tip, maxPriorityFeePerGas: tip))
     }
 

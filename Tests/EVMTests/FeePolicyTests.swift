@@ -1,6 +1,7 @@
-@testable import ChainWorker
 @testable import EVM
 import XCTest
+
+/// The one EIP-1559 fee policy (the chain worker's signer and the wallet commands).
 
 final class FeePolicyTests: XCTestCase {
     private func history(baseFees: [BigUInt], rewards: [BigUInt]) throws -> FeeHistory {
@@ -17,6 +18,24 @@ final class FeePolicyTests: XCTestCase {
         let fees = policy.fees(history: try history(baseFees: [10, 20, 30], rewards: [1, 5, 3]), suggestedTip: 2)
         XCTAssertEqual(fees.maxPriorityFeePerGas, 3)  // median reward beats the suggestion
         XCTAssertEqual(fees.maxFeePerGas, 63)  // 2 × 30 (next block) + 3
+    }
+
+    func testWithoutASuggestionTheMedianRewardIsTheTip() throws {
+        let policy = FeePolicy(ceilingGwei: 500)
+        let fees = policy.fees(history: try history(baseFees: [10, 20], rewards: [7, 9, 8]), suggestedTip: nil)
+        XCTAssertEqual(fees, .init(maxFeePerGas: 48, maxPriorityFeePerGas: 8))
+    }
+
+    func testWithNeitherSuggestionNorRewardsTheTipIsOneGwei() throws {
+        let policy = FeePolicy(ceilingGwei: 500)
+        let fees = policy.fees(history: try history(baseFees: [7], rewards: []), suggestedTip: nil)
+        XCTAssertEqual(fees, .init(maxFeePerGas: 14 + 1_000_000_000, maxPriorityFeePerGas: 1_000_000_000))
+    }
+
+    func testAChainWithoutFeesStillGetsANonZeroPrice() throws {
+        let policy = FeePolicy(ceilingGwei: 500)
+        let fees = policy.fees(history: try history(baseFees: [0], rewards: [0]), suggestedTip: 0)
+        XCTAssertEqual(fees, .init(maxFeePerGas: 1, maxPriorityFeePerGas: 1))
     }
 
     func testCeilingCapsBothFees() throws {
