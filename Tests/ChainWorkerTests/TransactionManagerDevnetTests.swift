@@ -70,6 +70,28 @@ final class TransactionManagerDevnetTests: DevnetTestCase {
         XCTAssertEqual(mined.succeeded, true)
     }
 
+    func testNonceOfARefusedTransactionIsUsedByTheNext() async throws {
+        let key = try DevnetClient.key(10)
+        let path = directory.appendingPathComponent("chain.sqlite").path
+        let start = try await client().rpc.transactionCount(key.address, block: .pending)
+        let manager = try manager(key: key, store: try ChainStore(path: path))
+
+        // Below the intrinsic gas: the chain refuses it at the door.
+        var refused = try intent("refused")
+        refused.gasLimit = 1_000
+        do {
+            _ = try await manager.send(refused, head: 0)
+            XCTFail("a transaction below the intrinsic gas was accepted")
+        } catch TransactionManagerError.rejected {}
+
+        // The given-back nonce goes to the next transaction, which is stored and mined.
+        let next = try await manager.send(try intent("after a refusal"), head: 0)
+        XCTAssertEqual(next.nonce, start)
+        let mined = try await waitMined(manager, nonce: next.nonce)
+        XCTAssertEqual(mined.succeeded, true)
+        XCTAssertEqual(mined.intent.purpose, "after a refusal")
+    }
+
     func testPersistedButUnsentTransactionIsBroadcastOnStart() async throws {
         let key = try DevnetClient.key(9)
         let rpc = try client().rpc

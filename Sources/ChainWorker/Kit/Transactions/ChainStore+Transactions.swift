@@ -79,6 +79,14 @@ extension ChainStore {
     /// the delivery sent, all in one commit: after a crash either all of it exists or none.
     public func insert(_ record: TransactionRecord, signer: Address) async throws {
         try await pool.write { db in
+            // A nonce the chain refused was given back (its row marked dropped) and is now handed
+            // out again: the new transaction takes its place.
+            try db.execute(sql: """
+                DELETE FROM transaction_attempts WHERE nonce = ?
+                    AND EXISTS (SELECT 1 FROM transactions WHERE nonce = ? AND status = 'dropped')
+                """, arguments: [Int64(record.nonce), Int64(record.nonce)])
+            try db.execute(sql: "DELETE FROM transactions WHERE nonce = ? AND status = 'dropped'",
+                           arguments: [Int64(record.nonce)])
             try db.execute(sql: """
                 INSERT INTO transactions (nonce, purpose, link, to_address, data, value, gas_limit, status, tx_hash, raw,
                     max_fee, priority_fee, sent_block, attempts, updated)
