@@ -142,7 +142,7 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
         case .responding: return
         }
         let channel = context.channel
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeout.inSeconds * 1000))) { [weak self] in
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [weak self] in
             guard let self, self.phase == next else { return }
             channel.close(promise: nil)
         }

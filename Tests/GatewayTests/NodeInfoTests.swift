@@ -99,25 +99,27 @@ final class NodeInfoTests: XCTestCase {
     }
 
     func testRateLimiterRefillsOverTime() {
-        let limiter = RateLimiter(limit: 2, period: 10)
-        XCTAssertNil(limiter.acquire("a", now: 100))
-        XCTAssertNil(limiter.acquire("a", now: 100))
-        let wait = limiter.acquire("a", now: 100)
-        XCTAssertEqual(wait ?? 0, 5, accuracy: 0.001)
-        XCTAssertNil(limiter.acquire("b", now: 100))
-        XCTAssertNil(limiter.acquire("a", now: 105.001))
-        XCTAssertNotNil(limiter.acquire("a", now: 105.002))
-        XCTAssertNil(limiter.acquire("a", now: 200))
+        let limiter = RateLimiter(limit: 2, period: .seconds(10))
+        // Instants relative to one start: the limiter is a rule over the times it is given.
+        let start = ContinuousClock.now
+        XCTAssertNil(limiter.acquire("a", now: start))
+        XCTAssertNil(limiter.acquire("a", now: start))
+        let wait = limiter.acquire("a", now: start)
+        XCTAssertEqual(wait, .seconds(5))
+        XCTAssertNil(limiter.acquire("b", now: start))
+        XCTAssertNil(limiter.acquire("a", now: start + .seconds(5.001)))
+        XCTAssertNotNil(limiter.acquire("a", now: start + .seconds(5.002)))
+        XCTAssertNil(limiter.acquire("a", now: start + .seconds(100)))
     }
 }
 
 /// A bus that is never called (router-only tests).
 struct UnusedBus: ComputeBus {
-    func run(_ request: ComputeRequest, timeout: Double) async throws -> ComputeResult { throw TestFailure("unused") }
-    func stream(_ request: ComputeRequest, timeout: Double) -> AsyncThrowingStream<BusStreamEvent<ComputeResult>, any Error> {
+    func run(_ request: ComputeRequest, timeout: Duration) async throws -> ComputeResult { throw TestFailure("unused") }
+    func stream(_ request: ComputeRequest, timeout: Duration) -> AsyncThrowingStream<BusStreamEvent<ComputeResult>, any Error> {
         AsyncThrowingStream { $0.finish(throwing: TestFailure("unused")) }
     }
-    func resources(modelID: String?, timeout: Double) async throws -> ResourcesResult { throw TestFailure("unused") }
-    func statistics(timeout: Double) async throws -> BrokerStatistics { throw TestFailure("unused") }
+    func resources(modelID: String?, timeout: Duration) async throws -> ResourcesResult { throw TestFailure("unused") }
+    func statistics(timeout: Duration) async throws -> BrokerStatistics { throw TestFailure("unused") }
     func close() {}
 }

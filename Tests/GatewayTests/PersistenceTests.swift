@@ -102,7 +102,7 @@ final class PersistenceTests: XCTestCase {
 
     func testShutdownLeavesUnfinishedJobsRunningForTheNextStart() async throws {
         let directory = try TestNode.tempDirectory()
-        let node = try await TestNode(directory: directory, grace: 0.2)
+        let node = try await TestNode(directory: directory, grace: .milliseconds(200))
         let id = try await node.submit(#"{"containers":["slow"],"data":{}}"#)
         await node.shutdown()
         let store = try JobStore(path: JobStore.path(dataDirectory: directory.path))

@@ -56,7 +56,7 @@ final class TestNode: NodeHTTPHarness, @unchecked Sendable {
     static func tempDirectory() throws -> URL { try HarnessResources.temporaryDirectory(prefix: "gw") }
 
     /// `directory`: reuse a data directory (restart tests); `startWorker`: false to start it later.
-    init(rateLimit: Int = 100_000, directory: URL? = nil, grace: Double = 10) async throws {
+    init(rateLimit: Int = 100_000, directory: URL? = nil, grace: Duration = .seconds(10)) async throws {
         let directory = try directory ?? TestNode.tempDirectory()
         self.directory = directory
         config = try TestNode.makeConfig(rateLimit: rateLimit, directory: directory)

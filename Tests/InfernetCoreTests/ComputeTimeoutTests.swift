@@ -4,32 +4,32 @@ import XCTest
 
 /// The one compute-timeout rule the gateway and the chain worker share.
 final class ComputeTimeoutTests: XCTestCase {
-    let rule = ComputeTimeout(containerTimeouts: ["a": 10, "b": 20.5], deadline: 600, streamTimeout: 60)
+    let rule = ComputeTimeout(containerTimeouts: ["a": .seconds(10), "b": .seconds(20.5)], deadline: .seconds(600), streamTimeout: .seconds(60))
 
     func testSumsTheJobsOwnContainersPlusTheMargin() {
-        XCTAssertEqual(rule.seconds(containers: ["a"]), 15)
-        XCTAssertEqual(rule.seconds(containers: ["a", "b"]), 35.5)
+        XCTAssertEqual(rule.timeout(containers: ["a"]), .seconds(15))
+        XCTAssertEqual(rule.timeout(containers: ["a", "b"]), .seconds(35.5))
         // A container used twice in a chain runs twice.
-        XCTAssertEqual(rule.seconds(containers: ["a", "a"]), 25)
+        XCTAssertEqual(rule.timeout(containers: ["a", "a"]), .seconds(25))
     }
 
     func testContainersOfOtherJobsDoNotCount() {
         // The chain worker used to add every configured container's timeout: not any more.
-        XCTAssertEqual(rule.seconds(containers: ["b"]), 25.5)
+        XCTAssertEqual(rule.timeout(containers: ["b"]), .seconds(25.5))
     }
 
     func testUnknownContainerCountsWithTheDefaultTimeout() {
-        XCTAssertEqual(rule.seconds(containers: ["missing"]), ComputeTimeout.unknownContainerTimeout + ComputeTimeout.margin)
+        XCTAssertEqual(rule.timeout(containers: ["missing"]), ComputeTimeout.unknownContainerTimeout + ComputeTimeout.margin)
     }
 
     func testCappedByTheJobDeadline() {
-        let short = ComputeTimeout(containerTimeouts: ["a": 10, "b": 20.5], deadline: 12, streamTimeout: 60)
-        XCTAssertEqual(short.seconds(containers: ["a", "b"]), 17)
-        XCTAssertEqual(short.seconds(containers: ["a"]), 15)
+        let short = ComputeTimeout(containerTimeouts: ["a": .seconds(10), "b": .seconds(20.5)], deadline: .seconds(12), streamTimeout: .seconds(60))
+        XCTAssertEqual(short.timeout(containers: ["a", "b"]), .seconds(17))
+        XCTAssertEqual(short.timeout(containers: ["a"]), .seconds(15))
     }
 
     func testStreamsWaitTheStreamTimeout() {
-        XCTAssertEqual(rule.seconds(containers: ["a", "b"], stream: true), 65)
+        XCTAssertEqual(rule.timeout(containers: ["a", "b"], stream: true), .seconds(65))
     }
 
     func testBuiltFromTheConfig() throws {
@@ -38,8 +38,8 @@ final class ComputeTimeoutTests: XCTestCase {
              "containers": [{"id": "x", "image": "i", "timeout": 30}, {"id": "y", "image": "i", "timeout": 90}]}
             """#.utf8))
         let rule = ComputeTimeout(config: config)
-        XCTAssertEqual(rule, ComputeTimeout(containerTimeouts: ["x": 30, "y": 90], deadline: 100, streamTimeout: 7))
-        XCTAssertEqual(rule.seconds(containers: ["x", "y"]), 105)
-        XCTAssertEqual(rule.seconds(containers: ["x"], stream: true), 12)
+        XCTAssertEqual(rule, ComputeTimeout(containerTimeouts: ["x": .seconds(30), "y": .seconds(90)], deadline: .seconds(100), streamTimeout: .seconds(7)))
+        XCTAssertEqual(rule.timeout(containers: ["x", "y"]), .seconds(105))
+        XCTAssertEqual(rule.timeout(containers: ["x"], stream: true), .seconds(12))
     }
 }

@@ -7,12 +7,12 @@ import XCTest
 /// The supervisor's event path (process exits and drains posted from other threads, handled by
 /// `handleEvents()`), with `/bin/sh` as the worker: no node, no bus.
 final class SupervisorEventTests: XCTestCase {
-    func supervisor(_ script: String, intensity: Int = 3, grace: Double = 0.3) -> Supervisor {
+    func supervisor(_ script: String, intensity: Int = 3, grace: Duration = .milliseconds(300)) -> Supervisor {
         var logger = Logger(label: "supervisor-test")
         logger.logLevel = .critical
         return Supervisor(
             specs: [WorkerSpec(name: "worker", executable: "/bin/sh", arguments: ["-c", script])],
-            policy: RestartPolicy(initialDelay: 0.01, maxDelay: 0.05, intensity: intensity, period: 30),
+            policy: RestartPolicy(initialDelay: .milliseconds(10), maxDelay: .milliseconds(50), intensity: intensity, period: .seconds(30)),
             grace: grace, notifier: SystemdNotifier(environment: [:]), logger: logger)
     }
 
@@ -42,7 +42,7 @@ final class SupervisorEventTests: XCTestCase {
         } catch SupervisorExit.restartIntensityExceeded(let worker, let restarts, let within) {
             XCTAssertEqual(worker, "worker")
             XCTAssertEqual(restarts, 3)  // three restarts, then the fourth exit gives up
-            XCTAssertEqual(within, 30)
+            XCTAssertEqual(within, .seconds(30))
         }
         let running = await supervisor.runningPIDs
         XCTAssertTrue(running.isEmpty, "\(running)")

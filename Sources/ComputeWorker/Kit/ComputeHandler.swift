@@ -11,10 +11,10 @@ import WorkerKit
 public struct ComputeHandler: Sendable {
     let caller: ContainerCaller
     let containers: [ContainerConfig]
-    let streamTimeout: Double
+    let streamTimeout: Duration
     let logger: Logger
 
-    public init(containers: [ContainerConfig], http: HTTPClient, streamTimeout: Double, limits: JobLimits = JobLimits(), logger: Logger) {
+    public init(containers: [ContainerConfig], http: HTTPClient, streamTimeout: Duration, limits: JobLimits = JobLimits(), logger: Logger) {
         self.caller = ContainerCaller(containers: containers, http: http, limits: limits)
         self.containers = containers
         self.streamTimeout = streamTimeout

@@ -37,14 +37,14 @@ public struct ComputeWorkerApp {
                 heartbeatInterval: config.node.heartbeatInterval),
             logger: logger)
         logger.info("compute worker ready", metadata: ["containers": "\(served.map(\.id).joined(separator: ","))"])
-        let handler = ComputeHandler(containers: served, http: http, streamTimeout: config.node.streamTimeout.inSeconds,
+        let handler = ComputeHandler(containers: served, http: http, streamTimeout: config.node.streamTimeout,
                                      limits: config.node.limits, logger: logger)
         // The container manager (when this worker runs the containers) shuts down after the bus
         // worker has drained.
         let services: [any Service] = (manageContainers ? [manager] : []) + [BusWorkerService(peer: peer, router: handler.router, logger: logger)]
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
-        if manageContainers { await manager.stop(grace: config.node.shutdownGrace.inSeconds) }
+        if manageContainers { await manager.stop(grace: config.node.shutdownGrace) }
         try await http.shutdown()
     }
 

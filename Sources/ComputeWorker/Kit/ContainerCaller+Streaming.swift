@@ -7,7 +7,7 @@ import NIOCore
 extension ContainerCaller {
     /// Streams the first container's output: each chunk goes to `onChunk` as it arrives; the
     /// result's output is `{"output": text}`, the concatenated text (container-protocol.md).
-    public func stream(_ request: ComputeRequest, timeout: Double, onChunk: @Sendable (String) -> Void) async -> ComputeResult {
+    public func stream(_ request: ComputeRequest, timeout: Duration, onChunk: @Sendable (String) -> Void) async -> ComputeResult {
         guard let id = request.containers.first, let container = containers[id] else {
             let id = request.containers.first ?? ""
             return ComputeResult(jobID: request.jobID, outcomes: [ContainerOutcome(container: id, error: "container '\(id)' is not configured on this compute worker")])
@@ -17,7 +17,7 @@ extension ContainerCaller {
         http.headers = headers(for: container)
         http.body = .bytes(ByteBuffer(string: "{\"source\":1,\"destination\":2,\"data\":\(request.data)}"))
         do {
-            let response = try await self.http.execute(http, timeout: .milliseconds(Int64(timeout * 1000)))
+            let response = try await self.http.execute(http, timeout: TimeAmount(timeout))
             guard (200..<300).contains(response.status.code) else {
                 let body = try await response.body.collect(upTo: 1 << 20)
                 return failed(request, id, "container '\(id)' answered HTTP \(response.status.code): \(String(buffer: body).prefix(500))")

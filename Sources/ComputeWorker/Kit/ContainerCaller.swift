@@ -64,10 +64,7 @@ public struct ContainerCaller: Sendable {
         request.method = .POST
         request.headers = headers(for: container)
         request.body = .bytes(ByteBuffer(string: body))
-        var timeout = TimeAmount.milliseconds(Int64(container.timeout.inSeconds * 1000))
-        if let remaining, remaining < .milliseconds(timeout.nanoseconds / 1_000_000) {
-            timeout = .nanoseconds(Int64(remaining.components.seconds) * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000)
-        }
+        let timeout = TimeAmount(remaining.map { min($0, container.timeout) } ?? container.timeout)
         let limit = limits.maxOutputBytesPerHop
         let tooLarge = { (size: String) in
             ContainerOutcome(container: id, error: "output of hop \(hop) (\(id)) is \(size) bytes, over \(JobLimits.key("max_output_bytes_per_hop"))=\(limit)")

@@ -55,7 +55,7 @@ public actor ContainerManager: Service {
             }
         }
         await startImages()
-        await waitUntilHealthy(timeout: (max(config.startupWait, .seconds(1)) * 6).inSeconds)
+        await waitUntilHealthy(timeout: max(config.startupWait, .seconds(1)) * 6)
     }
 
     /// Runs the `image` containers on the engine: images prepared in parallel, then the
@@ -96,13 +96,13 @@ public actor ContainerManager: Service {
     }
 
     /// Polls `GET /` on every container started here until it answers or the timeout passes.
-    func waitUntilHealthy(timeout: Double) async {
+    func waitUntilHealthy(timeout: Duration) async {
         var managed = dockerContainers
         for process in processes { managed.append(process.container) }
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = ContinuousClock.now + timeout
         for container in managed {
             var healthy = false
-            while !healthy, Date() < deadline {
+            while !healthy, ContinuousClock.now < deadline {
                 healthy = await isHealthy(container)
                 if !healthy { try? await Task.sleep(for: .milliseconds(50)) }
             }
@@ -124,9 +124,9 @@ public actor ContainerManager: Service {
         return (200..<500).contains(response.status.code)
     }
 
-    /// Stops every container started here within `grace` seconds; `image` containers are also
+    /// Stops every container started here within `grace`; `image` containers are also
     /// removed, so the next start creates them afresh from the config.
-    public func stop(grace: Double) async {
+    public func stop(grace: Duration) async {
         let docker = docker
         let images = dockerContainers
         await withTaskGroup(of: Void.self) { group in

@@ -16,7 +16,7 @@ actor ManagedProcess {
     private let exits: AsyncStream<Exit>.Continuation
     private var process: Process?
     private var stopping = false
-    private var backoff = 0.2
+    private var backoff = Duration.milliseconds(200)
     private(set) var restarts = 0
 
     init(container: ContainerConfig, exits: AsyncStream<Exit>.Continuation, logger: Logger) {
@@ -61,9 +61,9 @@ actor ManagedProcess {
         guard !stopping else { return }
         restarts += 1
         logger.warning("container process exited; restarting", metadata: [
-            "container": "\(container.id)", "status": "\(status)", "backoff_s": "\(backoff)"])
-        try? await Task.sleep(for: .seconds(backoff))
-        backoff = min(backoff * 2, 10)
+            "container": "\(container.id)", "status": "\(status)", "backoff": "\(backoff)"])
+        try? await Task.sleep(for: backoff)
+        backoff = min(backoff * 2, .seconds(10))
         guard !Task.isCancelled else { return }  // the owner stopped supervising
         do {
             try start()
@@ -73,14 +73,14 @@ actor ManagedProcess {
     }
 
     /// Marks the process healthy again so the next crash restarts quickly.
-    func resetBackoff() { backoff = 0.2 }
+    func resetBackoff() { backoff = .milliseconds(200) }
 
-    func stop(grace: Double) async {
+    func stop(grace: Duration) async {
         stopping = true
         guard let process, process.isRunning else { return }
         process.terminate()
-        let deadline = monotonicClock() + grace
-        while process.isRunning, monotonicClock() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
@@ -88,6 +88,4 @@ actor ManagedProcess {
         let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: path).deletingLastPathComponent().path
     }()
-
-    private func monotonicClock() -> Double { ProcessInfo.processInfo.systemUptime }
 }

@@ -61,7 +61,7 @@ public struct Gateway: Sendable {
         self.nodeAddress = options.nodeAddress.isEmpty ? Self.nodeAddress(config: config) : options.nodeAddress
         self.logger = logger
         var dispatcherOptions = options.dispatcher
-        dispatcherOptions.grace = min(dispatcherOptions.grace, config.node.shutdownGrace.inSeconds)
+        dispatcherOptions.grace = min(dispatcherOptions.grace, config.node.shutdownGrace)
         self.dispatcher = JobDispatcher(bus: bus, store: store, config: config, metrics: metrics,
                                         options: dispatcherOptions, logger: logger)
     }
@@ -73,7 +73,7 @@ public struct Gateway: Sendable {
         router.add(middleware: ErrorBodyMiddleware(bodyLimit: bodyLimit))
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RateLimitMiddleware(
-            limiter: RateLimiter(limit: config.server.rateLimit.numRequests, period: config.server.rateLimit.period.inSeconds),
+            limiter: RateLimiter(limit: config.server.rateLimit.numRequests, period: config.server.rateLimit.period),
             metrics: metrics))
         let intake = JobIntake(guardian: Guardian(config: config), store: store, dispatcher: dispatcher,
                                delegated: delegated, metrics: metrics, logger: logger, bodyLimit: bodyLimit)

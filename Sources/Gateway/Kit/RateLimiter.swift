@@ -1,47 +1,43 @@
-import Foundation
 import Synchronization
 
-/// Per-client rate limit: `limit` requests per `period` seconds, as a generic cell rate
-/// algorithm (a client may burst up to `limit`, then gets one request per `period/limit`).
+/// Per-client rate limit: `limit` requests per `period`, as a generic cell rate algorithm (a
+/// client may burst up to `limit`, then gets one request per `period/limit`).
 public final class RateLimiter: Sendable {
+    public typealias Instant = ContinuousClock.Instant
+
     public let limit: Int
-    public let period: Double
-    private let interval: Double
+    public let period: Duration
+    private let interval: Duration
     private let state = Mutex<State>(State())
 
     struct State {
         /// Theoretical arrival time per client: when its bucket is empty again.
-        var arrival: [String: Double] = [:]
-        var lastSweep = 0.0
+        var arrival: [String: Instant] = [:]
+        var lastSweep: Instant?
     }
 
-    public init(limit: Int, period: Double) {
+    public init(limit: Int, period: Duration) {
         self.limit = max(1, limit)
         self.period = period
-        self.interval = period / Double(max(1, limit))
+        self.interval = period / max(1, limit)
     }
 
-    /// Takes one request for `client`; returns nil when allowed, else seconds until it would be.
-    public func acquire(_ client: String, now: Double = RateLimiter.now()) -> Double? {
+    /// Takes one request for `client` at `now`; returns nil when allowed, else how long until
+    /// it would be.
+    public func acquire(_ client: String, now: Instant = .now) -> Duration? {
         state.withLock { state in
-            if now - state.lastSweep > period, state.arrival.count > 1024 { sweep(&state, now: now) }
+            if state.arrival.count > 1024, state.lastSweep.map({ now - $0 > period }) ?? true { sweep(&state, now: now) }
             let arrival = max(state.arrival[client] ?? now, now)
             let next = arrival + interval
-            if next - now > period + 1e-9 { return next - now - period }
+            if next - now > period + .nanoseconds(1) { return next - now - period }
             state.arrival[client] = next
             return nil
         }
     }
 
     /// Forgets clients whose bucket is full again, so memory stays bounded by active clients.
-    private func sweep(_ state: inout State, now: Double) {
+    private func sweep(_ state: inout State, now: Instant) {
         state.arrival = state.arrival.filter { $0.value > now }
         state.lastSweep = now
-    }
-
-    public static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }

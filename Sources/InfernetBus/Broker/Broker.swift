@@ -39,8 +39,8 @@ public final class Broker: Service, Sendable {
     public init(options: Options, observer: Observer = Observer(), logger: Logger) {
         self.options = options
         core = BrokerCore(
-            state: BrokerState(liveness: (options.heartbeatInterval * options.liveness).inSeconds,
-                               queueTimeout: options.queueTimeout.inSeconds),
+            state: BrokerState(liveness: options.heartbeatInterval * options.liveness,
+                               queueTimeout: options.queueTimeout),
             observer: observer, logger: logger)
     }
 

@@ -9,7 +9,7 @@ final class BrokerCore: @unchecked Sendable {
     let logger: Logger
     /// A copy of the figures for other threads, refreshed every tick.
     let latestStatistics = Mutex<BrokerStatistics?>(nil)
-    /// `BrokerState` keeps times as seconds since this instant (a pure value its tests drive).
+    /// `BrokerState` keeps times as durations since this instant (a pure value its tests drive).
     private let clock = ContinuousClock()
     private let epoch: ContinuousClock.Instant
 
@@ -20,7 +20,7 @@ final class BrokerCore: @unchecked Sendable {
         epoch = clock.now
     }
 
-    private var now: Double { epoch.duration(to: clock.now).inSeconds }
+    private var now: Duration { epoch.duration(to: clock.now) }
 
     func handle(_ frames: [[UInt8]], loop: SocketLoop) {
         // ROUTER frames: [identity, payload]. Anything else is malformed.

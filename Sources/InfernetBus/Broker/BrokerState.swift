@@ -2,15 +2,18 @@
 ///
 /// Majordomo-style: peers announce a service; requests go to the least-loaded live peer of the
 /// service that serves every container the request needs; replies go back to whoever asked.
-/// Paranoid-Pirate-style liveness: a peer silent for `liveness` seconds is dead and its
-/// in-flight requests are dispatched again (streams fail instead: chunks were already relayed).
+/// Paranoid-Pirate-style liveness: a peer silent for `liveness` is dead and its in-flight
+/// requests are dispatched again (streams fail instead: chunks were already relayed).
+///
+/// Times (`at now:`) are offsets from an epoch the owner picks (`BrokerCore`: its start on a
+/// `ContinuousClock`), so the rules need no clock and the tests drive time directly.
 struct BrokerState {
     typealias Identity = [UInt8]
 
     struct Peer {
         var identity: Identity
         var announcement: PeerAnnouncement
-        var lastSeen: Double
+        var lastSeen: Duration
         var inflight: Set<String> = []
         var draining = false
         let containers: Set<String>
@@ -20,7 +23,7 @@ struct BrokerState {
         var request: BusRequest
         var client: Identity
         var worker: Identity?
-        var queuedAt: Double
+        var queuedAt: Duration
     }
 
     /// What the broker must send: frames addressed to one peer.
@@ -29,21 +32,21 @@ struct BrokerState {
         var message: BusMessage
     }
 
-    let liveness: Double
-    let queueTimeout: Double
+    let liveness: Duration
+    let queueTimeout: Duration
     private(set) var peers: [Identity: Peer] = [:]
     private(set) var pending: [String: Pending] = [:]
     private(set) var queue: [String] = []
     private(set) var counters = BrokerCounters()
 
-    init(liveness: Double, queueTimeout: Double) {
+    init(liveness: Duration, queueTimeout: Duration) {
         self.liveness = liveness
         self.queueTimeout = queueTimeout
     }
 
     // MARK: Events
 
-    mutating func received(_ message: BusMessage, from identity: Identity, at now: Double) -> [Outgoing] {
+    mutating func received(_ message: BusMessage, from identity: Identity, at now: Duration) -> [Outgoing] {
         if peers[identity] == nil, message == .heartbeat {
             // Majordomo: a heartbeat from a stranger means the broker restarted; ask it to re-announce.
             return [Outgoing(to: identity, message: .disconnect)]
@@ -67,7 +70,7 @@ struct BrokerState {
     mutating func rejectedFrame() { counters.rejectedFrames += 1 }
 
     /// Heartbeats out, dead peers dropped (their work re-dispatched), stale queue entries failed.
-    mutating func tick(at now: Double) -> (outgoing: [Outgoing], lost: [PeerAnnouncement]) {
+    mutating func tick(at now: Duration) -> (outgoing: [Outgoing], lost: [PeerAnnouncement]) {
         var outgoing: [Outgoing] = []
         var lost: [PeerAnnouncement] = []
         for (identity, peer) in peers where now - peer.lastSeen > liveness {
@@ -80,7 +83,7 @@ struct BrokerState {
     }
 
     /// The supervisor saw the process exit: no need to wait for missed heartbeats.
-    mutating func processExited(pid: Int32, at now: Double) -> [Outgoing] {
+    mutating func processExited(pid: Int32, at now: Duration) -> [Outgoing] {
         let identities = peers.values.filter { $0.announcement.pid == pid }.map(\.identity)
         return identities.flatMap { drop($0, at: now) }
     }
@@ -98,7 +101,7 @@ struct BrokerState {
 
     // MARK: Rules
 
-    private mutating func register(_ identity: Identity, _ announcement: PeerAnnouncement, at now: Double) -> [Outgoing] {
+    private mutating func register(_ identity: Identity, _ announcement: PeerAnnouncement, at now: Duration) -> [Outgoing] {
         // A known identity announcing again restarted: what it held is lost with the old process.
         var outgoing = peers[identity] != nil ? drop(identity, at: now) : []
         peers[identity] = Peer(identity: identity, announcement: announcement, lastSeen: now,
@@ -107,7 +110,7 @@ struct BrokerState {
         return outgoing
     }
 
-    private mutating func accept(_ request: BusRequest, from client: Identity, at now: Double) -> [Outgoing] {
+    private mutating func accept(_ request: BusRequest, from client: Identity, at now: Duration) -> [Outgoing] {
         if request.service == BrokerStatistics.service {
             return [Outgoing(to: client, message: .reply(BusReply(id: request.id, body: BusBody.encode(statistics))))]
         }
@@ -121,7 +124,7 @@ struct BrokerState {
         return dispatchQueued(at: now)
     }
 
-    private mutating func complete(_ reply: BusReply, from worker: Identity, at now: Double) -> [Outgoing] {
+    private mutating func complete(_ reply: BusReply, from worker: Identity, at now: Duration) -> [Outgoing] {
         peers[worker]?.inflight.remove(reply.id)
         if let peer = peers[worker], peer.draining, peer.inflight.isEmpty { peers[worker] = nil }
         var outgoing: [Outgoing] = []
@@ -131,7 +134,7 @@ struct BrokerState {
         return outgoing + dispatchQueued(at: now)
     }
 
-    private mutating func drop(_ identity: Identity, at now: Double) -> [Outgoing] {
+    private mutating func drop(_ identity: Identity, at now: Duration) -> [Outgoing] {
         guard let peer = peers.removeValue(forKey: identity) else { return [] }
         var outgoing: [Outgoing] = []
         for id in peer.inflight.sorted() {
@@ -152,7 +155,7 @@ struct BrokerState {
         return outgoing + dispatchQueued(at: now)
     }
 
-    private mutating func dispatchQueued(at now: Double) -> [Outgoing] {
+    private mutating func dispatchQueued(at now: Duration) -> [Outgoing] {
         var outgoing: [Outgoing] = []
         var waiting: [String] = []
         for id in queue {
@@ -181,7 +184,7 @@ struct BrokerState {
         return best?.identity
     }
 
-    private mutating func expireQueue(at now: Double) -> [Outgoing] {
+    private mutating func expireQueue(at now: Duration) -> [Outgoing] {
         var outgoing: [Outgoing] = []
         queue.removeAll { id in
             guard let entry = pending[id] else { return true }
@@ -191,7 +194,7 @@ struct BrokerState {
             let needs = entry.request.containers.isEmpty ? "" : " serving \(entry.request.containers.joined(separator: ","))"
             outgoing.append(Outgoing(to: entry.client, message: .reply(BusReply(
                 id: id, error: BusFailure(
-                    .unavailable, "no '\(entry.request.service)' worker\(needs) became available within \(Int(queueTimeout)) s")))))
+                    .unavailable, "no '\(entry.request.service)' worker\(needs) became available within \(queueTimeout.components.seconds) s")))))
             return true
         }
         return outgoing

@@ -84,7 +84,7 @@ final class SocketLoop: @unchecked Sendable {
         var items = [socket.pollItem, zmq_pollitem_t(socket: nil, fd: wakeFD, events: Int16(ZMQ_POLLIN), revents: 0)]
         var nextTick = clock.now + tickInterval
         while !stopped.load(ordering: .acquiring) {
-            let timeout = max(0, Int(clock.now.duration(to: nextTick).milliseconds.rounded(.up)))
+            let timeout = clock.now.duration(to: nextTick).pollMilliseconds
             items[0].revents = 0
             items[1].revents = 0
             _ = zmq_poll(&items, 2, timeout)
@@ -124,6 +124,10 @@ final class SocketLoop: @unchecked Sendable {
 }
 
 extension Duration {
-    /// The duration in (fractional) milliseconds.
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+    /// Whole milliseconds, rounded up, as `zmq_poll` takes its timeout; 0 when not positive.
+    var pollMilliseconds: Int {
+        guard self > .zero else { return 0 }
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+    }
 }

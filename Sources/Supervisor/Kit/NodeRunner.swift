@@ -31,10 +31,10 @@ public struct NodeRunner {
 
         let notifier = SystemdNotifier()
         let policy = RestartPolicy(
-            initialDelay: config.node.restartBackoffInitial.inSeconds, maxDelay: config.node.restartBackoffMax.inSeconds,
-            intensity: config.node.restartIntensity, period: config.node.restartPeriod.inSeconds)
+            initialDelay: config.node.restartBackoffInitial, maxDelay: config.node.restartBackoffMax,
+            intensity: config.node.restartIntensity, period: config.node.restartPeriod)
         let specs = WorkerSpec.workers(for: config, configPath: configPath, endpoint: endpoint, binDirectory: binDirectory)
-        let supervisor = Supervisor(specs: specs, policy: policy, grace: config.node.shutdownGrace.inSeconds, notifier: notifier, logger: logger)
+        let supervisor = Supervisor(specs: specs, policy: policy, grace: config.node.shutdownGrace, notifier: notifier, logger: logger)
 
         var observer = Broker.Observer()
         observer.peerJoined = { peer in supervisor.post(.peerJoined(pid: peer.pid)) }
@@ -61,7 +61,7 @@ public struct NodeRunner {
         let group = ServiceGroup(services: [containers, service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         var outcome: (any Error)?
         do { try await group.run() } catch { outcome = error }
-        await containers.stop(grace: min(config.node.shutdownGrace, .seconds(5)).inSeconds)
+        await containers.stop(grace: min(config.node.shutdownGrace, .seconds(5)))
         broker.stop()
         try? await http.shutdown()
         if let outcome { throw outcome }
@@ -94,10 +94,10 @@ struct SupervisorService: Service {
     }
 
     /// Pets systemd's watchdog while the broker's loop is alive (its figures keep updating).
-    private func watchdog(every interval: Double) async throws {
+    private func watchdog(every interval: Duration) async throws {
         while !Task.isCancelled {
             if broker.statistics != nil { notifier.watchdog() }
-            try await Task.sleep(for: .seconds(interval))
+            try await Task.sleep(for: interval)
         }
     }
 }

@@ -7,14 +7,14 @@ import Logging
 
 /// Why the supervisor stopped.
 public enum SupervisorExit: Error, CustomStringConvertible, Sendable {
-    case restartIntensityExceeded(worker: String, restarts: Int, within: Double)
+    case restartIntensityExceeded(worker: String, restarts: Int, within: Duration)
     case busUnavailable(String)
     case cannotStart(worker: String, reason: String)
 
     public var description: String {
         switch self {
         case .restartIntensityExceeded(let worker, let restarts, let within):
-            "worker '\(worker)' needed \(restarts) restarts within \(Int(within)) s; giving up so the service manager restarts the node"
+            "worker '\(worker)' needed \(restarts) restarts within \(within.components.seconds) s; giving up so the service manager restarts the node"
         case .busUnavailable(let reason): "the bus could not start: \(reason)"
         case .cannotStart(let worker, let reason): "worker '\(worker)' could not start: \(reason)"
         }
@@ -27,13 +27,14 @@ public actor Supervisor {
     struct Child {
         var spec: WorkerSpec
         var process: Process?
-        var startedAt: Double = 0
+        /// Since the supervisor's `epoch`.
+        var startedAt = Duration.zero
         var history = RestartPolicy.History()
         var joined = false
     }
 
     let policy: RestartPolicy
-    let grace: Double
+    let grace: Duration
     let logger: Logger
     let notifier: SystemdNotifier
     private var children: [String: Child] = [:]
@@ -45,6 +46,8 @@ public actor Supervisor {
     private nonisolated let finished: AsyncStream<Void>
     private nonisolated let finishedSink: AsyncStream<Void>.Continuation
     private var readySent = false
+    /// Restart times are kept as durations since this instant (`RestartPolicy` is a pure rule).
+    private let epoch = ContinuousClock.now
     weak var broker: Broker?
 
     /// What reaches the supervisor from other threads (the broker's observer, process exits,
@@ -60,7 +63,7 @@ public actor Supervisor {
     private nonisolated let events: AsyncStream<Event>
     private nonisolated let eventSink: AsyncStream<Event>.Continuation
 
-    public init(specs: [WorkerSpec], policy: RestartPolicy, grace: Double, notifier: SystemdNotifier, logger: Logger) {
+    public init(specs: [WorkerSpec], policy: RestartPolicy, grace: Duration, notifier: SystemdNotifier, logger: Logger) {
         self.policy = policy
         self.grace = grace
         self.notifier = notifier
@@ -146,12 +149,12 @@ public actor Supervisor {
             return
         }
         var history = child.history
-        let decision = policy.decide(exitAt: monotonicSeconds(), startedAt: child.startedAt, history: &history)
+        let decision = policy.decide(exitAt: sinceStart, startedAt: child.startedAt, history: &history)
         children[name]?.history = history
         switch decision {
         case .restart(let delay):
-            logger.warning("worker exited; restarting", metadata: ["worker": "\(name)", "status": "\(status)", "delay_s": "\(delay)"])
-            try? await Task.sleep(for: .seconds(delay))
+            logger.warning("worker exited; restarting", metadata: ["worker": "\(name)", "status": "\(status)", "delay": "\(delay)"])
+            try? await Task.sleep(for: delay)
             if !draining && !Task.isCancelled { launch(name) }
         case .giveUp(let restarts, let within):
             let reason = SupervisorExit.restartIntensityExceeded(worker: name, restarts: restarts, within: within)
@@ -178,7 +181,7 @@ public actor Supervisor {
         do {
             try process.run()
             children[name]?.process = process
-            children[name]?.startedAt = monotonicSeconds()
+            children[name]?.startedAt = sinceStart
             logger.info("worker started", metadata: ["worker": "\(name)", "pid": "\(process.processIdentifier)"])
         } catch {
             logger.error("worker could not start", metadata: ["worker": "\(name)", "executable": "\(spec.executable)", "error": "\(error)"])
@@ -195,12 +198,12 @@ public actor Supervisor {
         guard !draining else { return }
         draining = true
         notifier.stopping()
-        let deadline = monotonicSeconds() + grace
+        let deadline = ContinuousClock.now + grace
         let front = order.filter { $0 == BusService.gateway.rawValue }
         let rest = order.filter { $0 != BusService.gateway.rawValue }
         for group in [front, rest] {
             for name in group { if let pid = children[name]?.process?.processIdentifier { kill(pid, SIGTERM) } }
-            while group.contains(where: { children[$0]?.process != nil }), monotonicSeconds() < deadline {
+            while group.contains(where: { children[$0]?.process != nil }), ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -213,6 +216,8 @@ public actor Supervisor {
         while children.values.contains(where: { $0.process != nil }) { try? await Task.sleep(for: .milliseconds(10)) }
         finish()
     }
+
+    private var sinceStart: Duration { epoch.duration(to: .now) }
 
     private func finish() {
         finishedSink.yield()

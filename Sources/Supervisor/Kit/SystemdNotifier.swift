@@ -5,14 +5,14 @@ import Glibc
 public struct SystemdNotifier: Sendable {
     let socketPath: String?
     /// Half the watchdog period systemd expects (`WATCHDOG_USEC`), or nil without a watchdog.
-    public let watchdogInterval: Double?
+    public let watchdogInterval: Duration?
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         if let usec = environment["WATCHDOG_USEC"].flatMap(Double.init), usec > 0,
            environment["WATCHDOG_PID"].map({ $0 == String(getpid()) }) ?? true
         {
-            watchdogInterval = usec / 2_000_000
+            watchdogInterval = .microseconds(usec / 2)
         } else {
             watchdogInterval = nil
         }

@@ -53,7 +53,7 @@ public struct DeliveryPipeline: Sendable {
             requiresProof: job.subscription.verifier != .zero, source: job.input.source, destination: .onchain)
         let result: ComputeResult
         do {
-            result = try await compute.run(request, timeout: .seconds(chain.computeTimeout.seconds(containers: job.containers)))
+            result = try await compute.run(request, timeout: chain.computeTimeout.timeout(containers: job.containers))
         } catch {
             throw DeliveryError.computeFailed(container: job.containers.joined(separator: ","), error: "\(error)")
         }

@@ -112,10 +112,11 @@ struct DockerContainers: Sendable {
                     : nil))
     }
 
-    /// Stops the container within `grace` seconds and removes it.
-    func stopAndRemove(_ container: ContainerConfig, grace: Double) async {
+    /// Stops the container within `grace` and removes it.
+    func stopAndRemove(_ container: ContainerConfig, grace: Duration) async {
         do throws(DockerError) {
-            try await engine.stop(container.id, grace: max(Int(grace.rounded(.down)), 0))
+            // The engine's `t=` takes whole seconds.
+            try await engine.stop(container.id, grace: max(Int(grace.components.seconds), 0))
             try await engine.remove(container.id)
             logger.info("container stopped and removed", metadata: ["container": "\(container.id)"])
         } catch {

@@ -8,14 +8,14 @@ import Synchronization
 
 /// Sends accepted jobs to compute workers over the bus and records their results. A service:
 /// on start it re-sends the jobs a previous run left `running`; on graceful shutdown it takes
-/// no new jobs and gives the ones in flight `grace` seconds, after which they stay `running`
+/// no new jobs and gives the ones in flight `grace`, after which they stay `running`
 /// in the store for the next start.
 public final class JobDispatcher: Service, Sendable {
     public struct Options: Sendable {
         /// Sends of one job before it fails with a timeout.
         public var attempts = 3
-        /// Seconds in-flight jobs get on graceful shutdown (`node.shutdown_grace`).
-        public var grace = 10.0
+        /// What in-flight jobs get on graceful shutdown (`node.shutdown_grace`).
+        public var grace = Duration.seconds(10)
         public init() {}
     }
 
@@ -56,7 +56,7 @@ public final class JobDispatcher: Service, Sendable {
                     group.addTask { await self.execute(job) }
                 }
                 // Shutting down: give in-flight jobs their grace period, then stop waiting.
-                let deadline = ContinuousClock.now + .milliseconds(Int(options.grace * 1000))
+                let deadline = ContinuousClock.now + options.grace
                 while inflight > 0, ContinuousClock.now < deadline {
                     try? await Task.sleep(for: .milliseconds(10))
                 }
@@ -91,9 +91,9 @@ public final class JobDispatcher: Service, Sendable {
         }
     }
 
-    /// Seconds to wait for a job's answer before it is re-sent (the node's one rule).
-    func timeout(for job: JobRecord) -> Double {
-        computeTimeout.seconds(containers: job.containers, stream: job.stream)
+    /// How long to wait for a job's answer before it is re-sent (the node's one rule).
+    func timeout(for job: JobRecord) -> Duration {
+        computeTimeout.timeout(containers: job.containers, stream: job.stream)
     }
 
     /// Runs one job to its end (re-sending on a timeout) and records the result.

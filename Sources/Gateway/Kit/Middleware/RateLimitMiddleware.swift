@@ -16,8 +16,8 @@ struct RateLimitMiddleware: RouterMiddleware {
             metrics.rateLimited.increment()
             let params = JSONObject([
                 (key: "limit", value: .number(JSONNumber(limiter.limit))),
-                (key: "period", value: .number(JSONNumber(limiter.period))),
-                (key: "retry_after", value: .number(JSONNumber(Int(wait.rounded(.up))))),
+                (key: "period", value: .number(JSONNumber(limiter.period.inSeconds))),
+                (key: "retry_after", value: .number(JSONNumber(Int(wait.inSeconds.rounded(.up))))),
             ])
             throw APIError(.tooManyRequests, "Too many requests", params: params)
         }

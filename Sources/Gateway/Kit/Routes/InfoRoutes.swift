@@ -30,7 +30,7 @@ struct InfoRoutes: Sendable {
         let version = JSONValue.quoted(InfernetCoreVersion.version)
         let chainEnabled = config.chain.enabled
         router.get("/info") { [bus] _, _ in
-            let onchain = chainEnabled ? ((try? await bus.chainStatus(timeout: 0.5))?.pendingDeliveries ?? 0) : 0
+            let onchain = chainEnabled ? ((try? await bus.chainStatus(timeout: .milliseconds(500)))?.pendingDeliveries ?? 0) : 0
             return JSONResponse.make(
                 "{\"version\":\(version),\"containers\":\(containers),\"pending\":{\"offchain\":\(dispatcher.inflight),\"onchain\":\(onchain)},\"chain\":\(chain)}")
         }
@@ -41,7 +41,7 @@ struct InfoRoutes: Sendable {
         let modelID = request.uri.queryParameters.get("model_id")
         let result: ResourcesResult
         do {
-            result = try await bus.resources(modelID: modelID, timeout: 15)
+            result = try await bus.resources(modelID: modelID, timeout: .seconds(15))
         } catch {
             // As the reference: containers that fail are left out, here all of them.
             logger.debug("resources: no answer from compute", metadata: ["error": "\(error)"])
@@ -68,8 +68,8 @@ struct DocumentRoutes: Sendable {
     func register(on router: Router<GatewayContext>) {
         router.get("/metrics") { _, _ in
             metrics.record(connections)
-            if let statistics = try? await bus.statistics(timeout: 0.5) { metrics.record(statistics) }
-            if chainEnabled, let status = try? await bus.chainStatus(timeout: 0.5) { metrics.record(status) }
+            if let statistics = try? await bus.statistics(timeout: .milliseconds(500)) { metrics.record(statistics) }
+            if chainEnabled, let status = try? await bus.chainStatus(timeout: .milliseconds(500)) { metrics.record(status) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
