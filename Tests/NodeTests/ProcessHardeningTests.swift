@@ -126,6 +126,24 @@ final class ProcessHardeningTests: XCTestCase {
         XCTAssertEqual(outcomes["success"], ids.count, "\(outcomes)")
     }
 
+    /// Children armed with the parent-death signal die when the *thread* that forked them exits;
+    /// the node forks from one long-lived thread (`SpawnThread`), so an idle node keeps its
+    /// workers and its command container. Waiting is the test: the cooperative pool retires idle
+    /// threads after ~5 s, which used to SIGKILL the container then.
+    func testChildrenOfAnIdleNodeStayUp() async throws {
+        let node = try NodeHarness(containers: [NodeHarness.helloContainer(id: "hello")])
+        try await node.start()
+        defer { node.stop() }
+        let supervisor = try XCTUnwrap(node.process?.processIdentifier)
+        let children = Self.descendants(of: supervisor)
+        XCTAssertGreaterThanOrEqual(children.count, 3, "gateway, compute worker and the hello-world service")
+        try await Task.sleep(for: .seconds(8))
+        let gone = children.filter { !Self.isAlive($0) }
+        XCTAssertEqual(gone, [], "children of an idle node died")
+        XCTAssertFalse(node.log.contains("container process exited"), String(node.log.suffix(2000)))
+        XCTAssertFalse(node.log.contains("worker exited"), String(node.log.suffix(2000)))
+    }
+
     /// The shim for `command` containers: the command it becomes dies with the shim's parent
     /// (parent-death signal survives exec), and a shim whose parent is already not the
     /// expected one refuses to run anything (the race PDEATHSIG alone misses).

@@ -25,7 +25,7 @@ actor ManagedProcess {
         self.logger = logger
     }
 
-    func start() throws {
+    func start() async throws {
         guard !stopping else { return }
         let process = Process()
         // `exec` so signals reach the service itself, not a shell around it.
@@ -51,7 +51,7 @@ actor ManagedProcess {
             guard let self else { return }
             exits.yield(Exit(process: self, status: finished.terminationStatus))
         }
-        try process.run()
+        try await SpawnThread.shared.start(process)
         self.process = process
         logger.info("container process started", metadata: ["container": "\(container.id)", "pid": "\(process.processIdentifier)", "port": "\(container.port)"])
     }
@@ -66,7 +66,7 @@ actor ManagedProcess {
         backoff = min(backoff * 2, .seconds(10))
         guard !Task.isCancelled else { return }  // the owner stopped supervising
         do {
-            try start()
+            try await start()
         } catch {
             logger.error("container process could not be restarted", metadata: ["container": "\(container.id)", "error": "\(error)"])
         }

@@ -96,8 +96,8 @@ public actor Supervisor {
 
     func attach(_ broker: Broker) { self.broker = broker }
 
-    public func startAll() {
-        for name in order { launch(name) }
+    public func startAll() async {
+        for name in order { await launch(name) }
     }
 
     /// Waits until the supervisor gives up (throws) or a drain completes (returns); a cancelled
@@ -155,7 +155,7 @@ public actor Supervisor {
         case .restart(let delay):
             logger.warning("worker exited; restarting", metadata: ["worker": "\(name)", "status": "\(status)", "delay": "\(delay)"])
             try? await Task.sleep(for: delay)
-            if !draining && !Task.isCancelled { launch(name) }
+            if !draining && !Task.isCancelled { await launch(name) }
         case .giveUp(let restarts, let within):
             let reason = SupervisorExit.restartIntensityExceeded(worker: name, restarts: restarts, within: within)
             failure = reason
@@ -164,7 +164,7 @@ public actor Supervisor {
         }
     }
 
-    private func launch(_ name: String) {
+    private func launch(_ name: String) async {
         guard let spec = children[name]?.spec else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: spec.executable)
@@ -179,7 +179,7 @@ public actor Supervisor {
             sink.yield(.exited(name: name, pid: finished.processIdentifier, status: finished.terminationStatus))
         }
         do {
-            try process.run()
+            try await SpawnThread.shared.start(process)
             children[name]?.process = process
             children[name]?.startedAt = sinceStart
             logger.info("worker started", metadata: ["worker": "\(name)", "pid": "\(process.processIdentifier)"])
