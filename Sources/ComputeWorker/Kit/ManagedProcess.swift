@@ -51,8 +51,8 @@ actor ManagedProcess {
             guard let self else { return }
             exits.yield(Exit(process: self, status: finished.terminationStatus))
         }
-        try await SpawnThread.shared.start(process)
         self.process = process
+        try await SpawnThread.shared.start(process)
         logger.info("container process started", metadata: ["container": "\(container.id)", "pid": "\(process.processIdentifier)", "port": "\(container.port)"])
     }
 

@@ -178,12 +178,15 @@ public actor Supervisor {
         process.terminationHandler = { finished in
             sink.yield(.exited(name: name, pid: finished.processIdentifier, status: finished.terminationStatus))
         }
+        // Recorded before the start's suspension point: the exit of a worker that dies at once
+        // (or its bus join) may be handled while `launch` awaits, and is matched by this process.
+        children[name]?.process = process
+        children[name]?.startedAt = sinceStart
         do {
             try await SpawnThread.shared.start(process)
-            children[name]?.process = process
-            children[name]?.startedAt = sinceStart
             logger.info("worker started", metadata: ["worker": "\(name)", "pid": "\(process.processIdentifier)"])
         } catch {
+            children[name]?.process = nil
             logger.error("worker could not start", metadata: ["worker": "\(name)", "executable": "\(spec.executable)", "error": "\(error)"])
             failure = .cannotStart(worker: name, reason: "\(spec.executable): \(error)")
             finish()
