@@ -44,9 +44,11 @@ final class TestNode: NodeHTTPHarness, @unchecked Sendable {
         return logger
     }
 
-    static func makeConfig(rateLimit: Int = 100_000, directory: URL) throws -> NodeConfig {
+    /// `statusWait`: `server.job_status_wait` in seconds (nil: the default).
+    static func makeConfig(rateLimit: Int = 100_000, statusWait: Double? = nil, directory: URL) throws -> NodeConfig {
+        let wait = statusWait.map { #", "job_status_wait": \#($0)"# } ?? ""
         let text = """
-            {"server": {"port": 4000, "rate_limit": {"num_requests": \(rateLimit), "period": 60}},
+            {"server": {"port": 4000, "rate_limit": {"num_requests": \(rateLimit), "period": 60}\(wait)},
              "containers": \(containersJSON),
              "node": {"data_dir": "\(directory.path)"}}
             """
@@ -56,10 +58,11 @@ final class TestNode: NodeHTTPHarness, @unchecked Sendable {
     static func tempDirectory() throws -> URL { try HarnessResources.temporaryDirectory(prefix: "gw") }
 
     /// `directory`: reuse a data directory (restart tests); `startWorker`: false to start it later.
-    init(rateLimit: Int = 100_000, directory: URL? = nil, grace: Duration = .seconds(10)) async throws {
+    init(rateLimit: Int = 100_000, statusWait: Double? = nil, directory: URL? = nil,
+         grace: Duration = .seconds(10)) async throws {
         let directory = try directory ?? TestNode.tempDirectory()
         self.directory = directory
-        config = try TestNode.makeConfig(rateLimit: rateLimit, directory: directory)
+        config = try TestNode.makeConfig(rateLimit: rateLimit, statusWait: statusWait, directory: directory)
         let logger = TestNode.logger()
         let endpoint = "ipc://\(directory.path)/bus.ipc"
         broker = Broker(options: Broker.Options(endpoint: endpoint, heartbeatInterval: .milliseconds(50)), logger: logger)

@@ -79,7 +79,7 @@ public struct Gateway: Sendable {
                                delegated: delegated, metrics: metrics, logger: logger, bodyLimit: bodyLimit)
         InfoRoutes(config: config, nodeAddress: nodeAddress, bus: bus, dispatcher: dispatcher, logger: logger)
             .register(on: router)
-        JobsRoutes(intake: intake).register(on: router)
+        JobsRoutes(intake: intake, statusWait: config.server.connections.jobStatusWait).register(on: router)
         StreamRoutes(intake: intake, bus: bus).register(on: router)
         StatusRoutes(store: store, bodyLimit: bodyLimit).register(on: router)
         DocumentRoutes(metrics: metrics, bus: bus, chainEnabled: config.chain.enabled, connections: connections).register(on: router)

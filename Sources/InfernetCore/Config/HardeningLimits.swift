@@ -37,6 +37,9 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var bodyTimeout: Duration = .seconds(30)
     /// `server.max_connections`: open connections at most; new ones beyond it are closed at once.
     public var maxConnections = 10_000
+    /// `server.job_status_wait`: how long `GET /api/jobs?id=` holds its answer while every job
+    /// it names is still running, to answer the moment one finishes (zero: answer at once).
+    public var jobStatusWait: Duration = .milliseconds(500)
 
     public init() {}
 }
@@ -64,6 +67,10 @@ extension NodeConfig {
         limits.headerTimeout = try section.duration("header_timeout", default: limits.headerTimeout, minimum: .milliseconds(10))
         limits.bodyTimeout = try section.duration("body_timeout", default: limits.bodyTimeout, minimum: .milliseconds(10))
         limits.maxConnections = try section.int("max_connections", default: limits.maxConnections, range: 1...1_000_000)
+        limits.jobStatusWait = try section.duration("job_status_wait", default: limits.jobStatusWait)
+        if limits.jobStatusWait > .seconds(60) {
+            throw ConfigError(key: "server.job_status_wait", "must be at most 60 seconds, got \(limits.jobStatusWait.inSeconds)")
+        }
         server.connections = limits
     }
 }

@@ -59,6 +59,11 @@ def test_offchain_bench_measures_every_figure(tmp_path):
             node_sum = sum(v for k, v in run["cpu_ms_per_job"].items() if k.split(".")[0] in NODE_PROCESSES)
             assert run["node_cpu_ms_per_job"] == pytest.approx(node_sum), run
 
+    # One status poll per job: the gateway holds a poll of a running job until it finishes
+    # (server.job_status_wait, 0.5 s by default; these jobs take milliseconds). Without it a
+    # client polling every 2 ms needs two or more polls per job at 8 clients.
+    assert runs[("node", 8)]["loadgen"]["polls_per_job"] <= 1.2, runs[("node", 8)]["loadgen"]
+
     # Ratios: to the direct baseline, and to issue 14's targets.
     for clients in ("1", "8"):
         ratio = report["summary"]["ratio_node_to_direct"][clients]

@@ -6,6 +6,8 @@ import Logging
 /// `POST /api/jobs`, `POST /api/jobs/batch`, `GET /api/jobs`.
 struct JobsRoutes: Sendable {
     let intake: JobIntake
+    /// `server.job_status_wait`.
+    let statusWait: Duration
 
     func register(on router: Router<GatewayContext>) {
         router.post("/api/jobs") { request, context in try await submit(request, context: context) }
@@ -58,7 +60,7 @@ struct JobsRoutes: Sendable {
             return JSONResponse.make("[" + list.map(JSONValue.quoted).joined(separator: ",") + "]")
         }
         let intermediate = query.get("intermediate")?.lowercased() == "true"
-        let jobs = try await storeCall { try await store.jobs(ids: ids, client: client) }
+        let jobs = try await jobsWaitingForOne(ids: ids, client: client)
         // Completed jobs first, then pending ones, each in the order asked.
         var text = "["
         var first = true
@@ -71,6 +73,26 @@ struct JobsRoutes: Sendable {
         }
         text += "]"
         return JSONResponse.make(text)
+    }
+}
+
+extension JobsRoutes {
+    /// `client`'s jobs among `ids`; while every one found is running, first waits (at most
+    /// `server.job_status_wait`) for one to finish, so that a polling client gets the result
+    /// from this poll rather than a later one.
+    func jobsWaitingForOne(ids: [String], client: String) async throws -> [JobRecord] {
+        let store = intake.store
+        let jobs = try await storeCall { try await store.jobs(ids: ids, client: client) }
+        guard statusWait > .zero, !jobs.isEmpty, jobs.allSatisfy({ $0.status == .running }) else { return jobs }
+        // Registered before the second read, so a job finishing between the two is not missed.
+        let ticket = store.completions.register(jobs.map { JobCache.key(client: client, id: $0.id) })
+        let again = try await storeCall { try await store.jobs(ids: ids, client: client) }
+        if again.allSatisfy({ $0.status == .running }) {
+            _ = await store.completions.wait(ticket, timeout: statusWait, clock: ContinuousClock())
+            return try await storeCall { try await store.jobs(ids: ids, client: client) }
+        }
+        store.completions.forget(ticket)
+        return again
     }
 }
 

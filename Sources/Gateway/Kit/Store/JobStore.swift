@@ -13,6 +13,8 @@ public final class JobStore: Service, Sendable {
     let pool: DatabasePool
     let cache: JobCache
     let batcher: WriteBatcher
+    /// Status polls waiting for running jobs to finish.
+    let completions = JobCompletions()
 
     /// Opens (creating if needed) the store at `path`.
     public init(path: String, cacheCapacity: Int = 20_000) throws {
@@ -94,13 +96,19 @@ public final class JobStore: Service, Sendable {
     /// Records several jobs in one commit.
     public func save(_ jobs: [JobRecord]) async throws {
         try await batcher.submit(.save(jobs))
-        for job in jobs { cache.put(job) }
+        for job in jobs { committed(job) }
     }
 
     /// Records a job's new status and result.
     public func finish(_ job: JobRecord) async throws {
         try await batcher.submit(.finish(job))
+        committed(job)
+    }
+
+    /// Makes a committed state visible: to reads (the cache) and to polls waiting for it.
+    private func committed(_ job: JobRecord) {
         cache.put(job)
+        if job.status != .running { completions.finished(JobCache.key(client: job.client, id: job.id)) }
     }
 
     // MARK: Reads
