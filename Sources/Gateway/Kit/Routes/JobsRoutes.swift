@@ -85,10 +85,11 @@ extension JobsRoutes {
         let jobs = try await storeCall { try await store.jobs(ids: ids, client: client) }
         guard statusWait > .zero, !jobs.isEmpty, jobs.allSatisfy({ $0.status == .running }) else { return jobs }
         // Registered before the second read, so a job finishing between the two is not missed.
-        let ticket = store.completions.register(jobs.map { JobCache.key(client: client, id: $0.id) })
+        let ticket = store.completions.register(jobs.map { JobCache.key(client: client, id: $0.id) },
+                                                until: .now + statusWait)
         let again = try await storeCall { try await store.jobs(ids: ids, client: client) }
         if again.allSatisfy({ $0.status == .running }) {
-            _ = await store.completions.wait(ticket, timeout: statusWait, clock: ContinuousClock())
+            _ = await store.completions.wait(ticket)
             return try await storeCall { try await store.jobs(ids: ids, client: client) }
         }
         store.completions.forget(ticket)

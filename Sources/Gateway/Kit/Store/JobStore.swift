@@ -23,8 +23,15 @@ public final class JobStore: Service, Sendable {
         batcher = WriteBatcher(writer: pool)
     }
 
-    /// Commits writes until graceful shutdown (group commit, `WriteBatcher`).
-    public func run() async throws { try await batcher.run() }
+    /// Commits writes until graceful shutdown (group commit, `WriteBatcher`), and meanwhile
+    /// ends status polls whose wait is over; on shutdown it ends them all.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.completions.run(tick: .milliseconds(10)) }
+            defer { group.cancelAll() }
+            try await batcher.run()
+        }
+    }
 
     /// The store's file in a data directory.
     public static func path(dataDirectory: String) -> String {
