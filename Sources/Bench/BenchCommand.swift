@@ -22,7 +22,7 @@ struct Jobs: AsyncParsableCommand {
     @Option(help: "Milliseconds between a client's polls of its job.") var pollMs = 1.0
 
     func run() async throws {
-        ProcessBootstrap.start(process: "infernet-bench")
+        ProcessBootstrap.start(process: "infernet-bench", loops: .halfTheCores)
         let bin = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         let node = try BenchNode(bin: bin, computeWorkers: computeWorkers)
         try node.start()

@@ -16,11 +16,11 @@ final class BadSettingsTests: XCTestCase {
 
     /// Runs the node on a config (the harness's, with `containers` and `extraTopLevel`), and
     /// waits for it to exit (at most 20 s).
-    func start(containers: [String] = [], extraTopLevel: String = "",
+    func start(containers: [String] = [], extraTopLevel: String = "", environment: [String: String] = [:],
                configure: ((NodeHarness) throws -> Void)? = nil) async throws -> Outcome {
         let node = try NodeHarness(containers: containers, extraTopLevel: extraTopLevel)
         try configure?(node)
-        try await node.start(waitForHealth: false)
+        try await node.start(waitForHealth: false, environment: environment)
         let process = try XCTUnwrap(node.process)
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -49,6 +49,10 @@ final class BadSettingsTests: XCTestCase {
     func chain(key: String = goodKey, registry: String = registry, wallet: String = "") -> String {
         #""chain": {"enabled": true, "rpc_url": "http://127.0.0.1:9", "registry_address": "\#(registry)", "#
             + #""wallet": {"private_key": "\#(key)"\#(wallet)}}"#
+    }
+
+    func testABadEventLoopCountIsRefused() async throws {
+        assertRefused(try await start(environment: ["INFERNET_EVENT_LOOPS": "lots"]), key: "INFERNET_EVENT_LOOPS", mentions: "'lots'")
     }
 
     func testPrivateKeyOfZeroIsRefused() async throws {

@@ -12,7 +12,7 @@ struct ChainCommand: AsyncParsableCommand {
     @OptionGroup var worker: WorkerArguments
 
     func run() async throws {
-        ProcessBootstrap.start(process: "infernet-chain")
+        ProcessBootstrap.start(process: "infernet-chain", loops: .halfTheCores)
         try await WorkerMain.reportingConfigErrors(process: "infernet-chain") {
             try await ChainWorkerApp(options: worker.options(defaultIdentity: BusService.chain.rawValue)).run()
         }

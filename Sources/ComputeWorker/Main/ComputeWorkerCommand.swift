@@ -17,7 +17,7 @@ struct ComputeCommand: AsyncParsableCommand {
     var capacity = 1024
 
     func run() async throws {
-        ProcessBootstrap.start(process: "infernet-compute")
+        ProcessBootstrap.start(process: "infernet-compute", loops: .one)
         let options = worker.options(defaultIdentity: "compute-\(ProcessInfo.processInfo.hostName)-\(getpid())")
         try await WorkerMain.reportingConfigErrors(process: "infernet-compute") {
             try await ComputeWorkerApp(options: options, manageContainers: manageContainers, capacity: capacity).run()

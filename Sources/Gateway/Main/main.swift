@@ -16,7 +16,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var worker: WorkerArguments
 
     func run() async throws {
-        ProcessBootstrap.start(process: "infernet-gateway")
+        ProcessBootstrap.start(process: "infernet-gateway", loops: .halfTheCores)
         let logger = Logger(label: "infernet.gateway")
         let options = worker.options(defaultIdentity: BusService.gateway.rawValue)
         try await WorkerMain.reportingConfigErrors(process: "infernet-gateway") {

@@ -20,10 +20,15 @@ public enum LoggingBootstrap {
 public enum ProcessBootstrap {
     /// Logging, and Swift concurrency running on NIO's event loops: request handlers then run on
     /// the threads that do the I/O instead of hopping to a second thread pool (measured: fewer
-    /// context switches, higher throughput on 2 cores).
-    public static func start(process: String) {
-        if let loops = ProcessInfo.processInfo.environment["INFERNET_EVENT_LOOPS"].flatMap(Int.init), loops > 0 {
-            NIOSingletons.groupLoopCountSuggestion = loops
+    /// context switches, higher throughput on 2 cores). `loops`: how many (`EventLoopCount`);
+    /// a bad `INFERNET_EVENT_LOOPS` ends the process with EX_CONFIG (78), naming it.
+    public static func start(process: String, loops: EventLoopCount) {
+        do {
+            NIOSingletons.groupLoopCountSuggestion = try loops.loops(
+                cores: System.coreCount, override: ProcessInfo.processInfo.environment[EventLoopCount.variable])
+        } catch {
+            FileHandle.standardError.write(Data("\(process): \(error)\n".utf8))
+            exit(78)
         }
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         Redaction.register(environment: ProcessInfo.processInfo.environment)

@@ -12,7 +12,7 @@ struct PaymentCommand: AsyncParsableCommand {
     @OptionGroup var worker: WorkerArguments
 
     func run() async throws {
-        ProcessBootstrap.start(process: "infernet-payment")
+        ProcessBootstrap.start(process: "infernet-payment", loops: .one)
         try await WorkerMain.reportingConfigErrors(process: "infernet-payment") {
             try await PaymentWorkerApp(options: worker.options(defaultIdentity: BusService.payment.rawValue)).run()
         }

@@ -53,7 +53,7 @@ struct HelloWorldCommand: ParsableCommand {
 // AsyncParsableCommand's synchronous `main()`/`run()` would be picked: parse, then serve.
 do {
     let command = try HelloWorldCommand.parse()
-    ProcessBootstrap.start(process: "infernet-hello-world")
+    ProcessBootstrap.start(process: "infernet-hello-world", loops: .halfTheCores)
     try await command.serve()
 } catch {
     HelloWorldCommand.exit(withError: error)

@@ -18,7 +18,7 @@ struct NodeCommand: AsyncParsableCommand {
         var config: String?
 
         func run() async throws {
-            ProcessBootstrap.start(process: "infernet-node")
+            ProcessBootstrap.start(process: "infernet-node", loops: .one)
             // A setting that cannot work: EX_CONFIG, so systemd does not restart it in a loop.
             try await WorkerMain.reportingConfigErrors(process: "infernet-node") {
                 do {

@@ -25,7 +25,7 @@ struct CSSCommand: ParsableCommand {
 
 do {
     let command = try CSSCommand.parse()
-    ProcessBootstrap.start(process: "infernet-css")
+    ProcessBootstrap.start(process: "infernet-css", loops: .halfTheCores)
     try await command.serve()
 } catch {
     CSSCommand.exit(withError: error)

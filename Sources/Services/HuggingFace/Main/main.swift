@@ -26,7 +26,7 @@ struct HFCommand: ParsableCommand {
 
 do {
     let command = try HFCommand.parse()
-    ProcessBootstrap.start(process: "infernet-hf")
+    ProcessBootstrap.start(process: "infernet-hf", loops: .halfTheCores)
     try await command.serve()
 } catch {
     HFCommand.exit(withError: error)

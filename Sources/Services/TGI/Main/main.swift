@@ -34,7 +34,7 @@ struct TGICommand: ParsableCommand {
 
 do {
     let command = try TGICommand.parse()
-    ProcessBootstrap.start(process: "infernet-tgi")
+    ProcessBootstrap.start(process: "infernet-tgi", loops: .halfTheCores)
     try await command.serve()
 } catch {
     TGICommand.exit(withError: error)
