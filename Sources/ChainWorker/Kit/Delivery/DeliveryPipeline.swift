@@ -106,7 +106,7 @@ public struct DeliveryPipeline: Sendable {
         switch job.input {
         case .offchain(let data): return data
         case .consumer(let timestamp):
-            let consumer = ConsumerContract(address: job.subscription.owner, caller: chain.rpc)
+            let consumer = ConsumerContract(address: job.subscription.owner, caller: chain.batcher)
             do {
                 let inputs = try await consumer.containerInputs(
                     subscriptionID: job.subscriptionID, interval: job.interval, timestamp: UInt32(clamping: timestamp),
@@ -131,7 +131,7 @@ public struct DeliveryPipeline: Sendable {
     private func simulate(_ calldata: Data) async throws -> UInt64 {
         let call = CallRequest(from: chain.node, to: chain.addresses.coordinator, data: calldata)
         do {
-            let estimate = try await chain.rpc.estimateGas(call)
+            let estimate = try await chain.batcher.estimateGas(call)
             return min(chain.maxGasLimit, estimate + estimate / 4)
         } catch let error as RPCError {
             guard let reason = error.revertReason else { throw error }
