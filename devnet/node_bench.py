@@ -190,6 +190,10 @@ class CountingProxy:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # As in devnet/server.py: without TCP_NODELAY and one write per answer, the body
+            # waits for the client's delayed ACK of the headers, ~40 ms on every call the node
+            # makes (it was most of the node's delivery time in this benchmark).
+            disable_nagle_algorithm = True
 
             def log_message(self, *a):
                 pass
@@ -221,11 +225,9 @@ class CountingProxy:
                         if attempt:
                             self.send_error(502)
                             return
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                reason = self.responses.get(status, ("",))[0]
+                self.wfile.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+                                 f"Content-Length: {len(data)}\r\n\r\n".encode("latin-1") + data)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

@@ -73,6 +73,40 @@ final class ChainStoreTests: XCTestCase {
         XCTAssertEqual(mode, "wal")
     }
 
+    func testDeliverableSubscriptionsAreServedLiveAndNotSettledCallbacks() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
+        let owner = try Address(hex: "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf", checksum: false)
+        func sub(_ container: String, period: UInt32 = 0, cancelled: Bool = false) -> Subscription {
+            Subscription(owner: owner, activeAt: cancelled ? Subscription.cancelledActiveAt : 10, period: period,
+                         frequency: period == 0 ? 1 : 100, redundancy: 1, containerID: ContainerSet.hash([container]),
+                         lazy: false)
+        }
+        try await store.save([
+            StoredSubscription(id: 1, subscription: sub("a"), syncedBlock: 1),                   // due
+            StoredSubscription(id: 2, subscription: sub("a"), syncedBlock: 1),                   // delivered
+            StoredSubscription(id: 3, subscription: sub("a"), syncedBlock: 1),                   // sent: may still revert
+            StoredSubscription(id: 4, subscription: sub("other"), syncedBlock: 1),               // not served
+            StoredSubscription(id: 5, subscription: sub("a", cancelled: true), syncedBlock: 1),  // cancelled
+            StoredSubscription(id: 6, subscription: sub("a", period: 10), syncedBlock: 1),       // recurring, interval 1 done
+            StoredSubscription(id: 7, subscription: sub("a"), syncedBlock: 1),                   // skipped
+            StoredSubscription(id: 8, subscription: sub("a"), syncedBlock: 1),                   // failed
+        ])
+        try await store.saveDelivery(DeliveryRecord(subscriptionID: 2, interval: 1, status: .delivered))
+        try await store.saveDelivery(DeliveryRecord(subscriptionID: 3, interval: 1, status: .sent))
+        try await store.saveDelivery(DeliveryRecord(subscriptionID: 6, interval: 1, status: .delivered))
+        try await store.saveDelivery(DeliveryRecord(subscriptionID: 7, interval: 1, status: .skipped))
+        try await store.saveDelivery(DeliveryRecord(subscriptionID: 8, interval: 1, status: .failed))
+        let served = ContainerSet.hash(["a"])
+        let ids = try await store.deliverableSubscriptions(serving: { $0 == served }).map(\.id)
+        XCTAssertEqual(ids, [1, 3, 6])
+        let all = try await store.deliverableSubscriptions(serving: { _ in true }).map(\.id)
+        XCTAssertEqual(all, [1, 3, 4, 6])
+        let first = try await store.deliverableSubscriptions(serving: { $0 == served }).first
+        XCTAssertEqual(first, StoredSubscription(id: 1, subscription: sub("a"), syncedBlock: 1), "decoded in full")
+    }
+
     func testAdaptiveBatchSize() {
         var size = AdaptiveBatchSize(maximum: 10)
         XCTAssertEqual(size.current, 10)

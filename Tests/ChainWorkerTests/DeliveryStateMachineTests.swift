@@ -62,7 +62,49 @@ final class DeliveryStateMachineTests: XCTestCase {
         let sent = machine.finish("k", attempts: 1, outcome: .sent(transactionHash: hash), at: t0)
         XCTAssertEqual(sent, DeliveryDecision(status: .sent, attempts: 1, transactionHash: hash))
         XCTAssertTrue(machine.inFlight.isEmpty)
-        XCTAssertTrue(machine.isCandidate("k", at: t0))
+        XCTAssertFalse(machine.isCandidate("k", at: t0), "its transaction is out: not started again before its outcome")
+        XCTAssertEqual(machine.awaitingTransaction, ["k"])
+    }
+
+    func testASentDeliveryIsACandidateAgainOnlyOnceItsTransactionIsDroppedOrReverted() {
+        var machine = machine()
+        _ = machine.start("k", attempts: 0)
+        _ = machine.finish("k", attempts: 0, outcome: .sent(transactionHash: hash), at: t0)
+        XCTAssertNil(machine.apply(.bumped, succeeded: nil, transactionHash: hash, to: "k", attempts: 0, at: t0))
+        XCTAssertFalse(machine.isCandidate("k", at: t0.advanced(by: .seconds(3600))), "a fee bump is still the same delivery")
+        _ = machine.apply(.dropped, succeeded: nil, transactionHash: hash, to: "k", attempts: 0, at: t0)
+        XCTAssertTrue(machine.isCandidate("k", at: t0), "dropped: delivered again at once")
+
+        _ = machine.start("k", attempts: 0)
+        _ = machine.finish("k", attempts: 0, outcome: .sent(transactionHash: hash), at: t0)
+        _ = machine.apply(.mined, succeeded: false, transactionHash: hash, to: "k", attempts: 0, at: t0)
+        XCTAssertFalse(machine.isCandidate("k", at: t0.advanced(by: .milliseconds(1999))), "reverted: after the back-off")
+        XCTAssertTrue(machine.isCandidate("k", at: t0.advanced(by: .seconds(2))))
+
+        _ = machine.start("k", attempts: 1)
+        _ = machine.finish("k", attempts: 1, outcome: .sent(transactionHash: hash), at: t0)
+        _ = machine.apply(.reorged, succeeded: nil, transactionHash: hash, to: "k", attempts: 1, at: t0)
+        XCTAssertFalse(machine.isCandidate("k", at: t0.advanced(by: .seconds(3600))), "re-sent after a reorg: still out")
+        _ = machine.apply(.mined, succeeded: true, transactionHash: hash, to: "k", attempts: 1, at: t0)
+        XCTAssertTrue(machine.awaitingTransaction.isEmpty)
+        XCTAssertFalse(machine.isCandidate("k", at: t0.advanced(by: .seconds(3600))), "delivered: settled")
+    }
+
+    func testADeliveryGivenUpIsSettledAndNeverACandidateAgain() {
+        var machine = machine()
+        _ = machine.start("final", attempts: 0)
+        _ = machine.finish("final", attempts: 0, outcome: .failed(.badOutput("x")), at: t0)
+        _ = machine.start("last", attempts: 2)
+        _ = machine.finish("last", attempts: 2, outcome: .failed(.inputsUnavailable("x")), at: t0)
+        _ = machine.start("refused", attempts: 0)
+        _ = machine.finish("refused", attempts: 0, outcome: .failed(.paymentRefused("no")), at: t0)
+        _ = machine.start("reverted", attempts: 2)
+        _ = machine.finish("reverted", attempts: 2, outcome: .sent(transactionHash: hash), at: t0)
+        _ = machine.apply(.mined, succeeded: false, transactionHash: hash, to: "reverted", attempts: 2, at: t0)
+        for key in ["final", "last", "refused", "reverted"] {
+            XCTAssertFalse(machine.isCandidate(key, at: t0.advanced(by: .seconds(3600))), key)
+        }
+        XCTAssertEqual(machine.settled, ["final", "last", "refused", "reverted"])
     }
 
     func testARetryableFailureCostsAnAttemptAndWaitsTwiceTheRetryDelay() {

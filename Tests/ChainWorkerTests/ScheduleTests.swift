@@ -129,4 +129,12 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(ContainerSetLookup(containerIDs: [], maxChainLength: 3).count, 0)
         XCTAssertEqual(ContainerSetLookup(containerIDs: ["a", "b"], maxChainLength: 5).count, 4)
     }
+
+    func testThisNodesResponseIsReadOnlyWhenSomeoneAnswered() {
+        // The Coordinator counts an answer and marks the node's response in the same call, so
+        // with no answers the node cannot have responded (no `nodeResponded` read needed).
+        XCTAssertFalse(Schedule.mayHaveResponded(redundancyCount: 0))
+        XCTAssertTrue(Schedule.mayHaveResponded(redundancyCount: 1))
+        XCTAssertTrue(Schedule.mayHaveResponded(redundancyCount: 4))
+    }
 }

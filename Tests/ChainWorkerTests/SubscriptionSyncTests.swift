@@ -14,7 +14,7 @@ final class FakeSource: SubscriptionSource, @unchecked Sendable {
     var readLimit = Int.max
     var failAll = false
     private(set) var reads: [Range<UInt32>] = []
-    private(set) var blocksRead: Set<UInt64> = []
+    var blocksRead: Set<UInt64> = []
 
     func add(_ subscription: Subscription) -> UInt32 {
         lock.withLock { let id = _nextID; _subscriptions[id] = subscription; _nextID += 1; return id }
@@ -89,6 +89,7 @@ final class SubscriptionSyncTests: XCTestCase {
 
         // Size 1 still failing: the error surfaces and progress stays.
         _ = source.add(sub())
+        source.head += 1  // a new subscription comes with a new block
         source.failAll = true
         do {
             _ = try await sync.syncOnce()
@@ -111,6 +112,7 @@ final class SubscriptionSyncTests: XCTestCase {
             XCTAssertEqual(first.newSubscriptions, 3)
             XCTAssertEqual(first.refreshed, 0)
             source.cancel(b)
+            source.head += 1  // a cancellation comes with a new block
             source.resetReads()
             let second = try await sync.syncOnce()
             XCTAssertEqual(second.newSubscriptions, 0)
@@ -129,6 +131,30 @@ final class SubscriptionSyncTests: XCTestCase {
         XCTAssertEqual(third.newSubscriptions, 1)
         XCTAssertEqual(source.reads.first, c..<(c + 1))
         XCTAssertEqual(third.refreshed, 1, "only \(a) is still live")
+    }
+
+    func testAPassAtAnUnchangedHeadReadsOnlyTheHead() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
+        let source = FakeSource()
+        _ = source.add(sub(period: 10, frequency: 1000))
+        let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 10, trail: 0))
+        let first = try await sync.syncOnce()
+        XCTAssertEqual(first.newSubscriptions, 1)
+        XCTAssertEqual(source.reads, [1..<2])
+        source.resetReads()
+        source.blocksRead = []
+        let same = try await sync.syncOnce()
+        XCTAssertEqual(same.newSubscriptions + same.refreshed, 0)
+        XCTAssertEqual(source.reads, [], "nothing at a block already read")
+        XCTAssertEqual(source.blocksRead, [], "not even Coordinator.id")
+        let added = source.add(sub())
+        source.head += 1
+        let next = try await sync.syncOnce()
+        XCTAssertEqual(next.newSubscriptions, 1)
+        XCTAssertEqual(source.reads.first, added..<(added + 1))
+        XCTAssertEqual(source.blocksRead, [101])
     }
 
     func testStartingSubIDAndMissingIDs() async throws {

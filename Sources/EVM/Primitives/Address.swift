@@ -38,10 +38,12 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible, 
     public init(hex text: String, checksum: Bool = true) throws(AddressError) {
         guard let bytes = try? Hex.decode(text, count: 20) else { throw .invalidHex(text) }
         self.rawValue = bytes
+        guard checksum else { return }
+        // Hex digits are ASCII: compare bytes (Character case properties are Unicode lookups).
         let body = Hex.stripPrefix(text)
-        let hasLower = body.contains { $0.isLowercase }
-        let hasUpper = body.contains { $0.isUppercase }
-        if checksum, hasLower, hasUpper, String(self.checksummed.dropFirst(2)) != body {
+        let hasLower = body.utf8.contains { (0x61...0x66).contains($0) }
+        let hasUpper = body.utf8.contains { (0x41...0x46).contains($0) }
+        if hasLower, hasUpper, String(self.checksummed.dropFirst(2)) != body {
             throw .badChecksum(text)
         }
     }

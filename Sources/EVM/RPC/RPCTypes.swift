@@ -17,7 +17,7 @@ public enum BlockTag: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    var rpcValue: RPCValue { .string(description) }
+    public var rpcValue: RPCValue { .string(description) }
 }
 
 /// Parameters of `eth_call` / `eth_estimateGas`.
@@ -39,7 +39,7 @@ public struct CallRequest: Hashable, Sendable {
         self.gasPrice = gasPrice
     }
 
-    var rpcValue: RPCValue {
+    public var rpcValue: RPCValue {
         var object: [String: RPCValue] = ["data": .string(data.hexString)]
         if let from { object["from"] = .string(from.hex) }
         if let to { object["to"] = .string(to.hex) }

@@ -114,7 +114,7 @@ public struct NodeOptions: Sendable, Equatable {
     /// re-sends it).
     public var confirmations = 4
     /// (subscription, interval) deliveries computed at once.
-    public var deliveryConcurrency = 16
+    public var deliveryConcurrency = 64
     /// A failed delivery waits this × 2^failures (at most 64×) before its next attempt.
     public var deliveryRetryDelay: Duration = .seconds(1)
     /// Bounds on every off-chain job and retention of finished ones (see JobLimits).

@@ -10,6 +10,8 @@ public struct ChainContext: Sendable {
     public let addresses: RegistryContract.Addresses
     public let coordinator: CoordinatorContract
     public let reader: ReaderContract
+    /// The deliveries' consumer inputs and simulations, batched when they come together.
+    public let batcher: RPCBatcher
     /// The node's EOA (the signer).
     public let node: Address
     /// `chain.wallet.payment_address`, or zero when unset (non-paying subscriptions only).
@@ -28,6 +30,7 @@ public struct ChainContext: Sendable {
         self.addresses = addresses
         coordinator = CoordinatorContract(address: addresses.coordinator, caller: rpc)
         reader = ReaderContract(address: addresses.reader, caller: rpc)
+        batcher = RPCBatcher(sender: rpc)
         self.node = node
         nodeWallet = config.chain.wallet.paymentAddress ?? .zero
         maxGasLimit = UInt64(max(21_000, config.chain.wallet.maxGasLimit))

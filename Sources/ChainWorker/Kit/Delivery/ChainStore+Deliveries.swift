@@ -45,6 +45,28 @@ extension ChainStore {
         }
     }
 
+    /// The subscriptions a delivery tick looks at: not cancelled, for a container chain
+    /// `serves` accepts, and not a one-shot request (period 0) whose only interval this node has
+    /// settled. The container id is checked before the rest of the row is decoded, so a store
+    /// full of other nodes' subscriptions costs a tick next to nothing.
+    public func deliverableSubscriptions(serving serves: @escaping @Sendable (Data) -> Bool) async throws -> [StoredSubscription] {
+        try await pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.* FROM subscriptions s
+                WHERE s.active_at != 4294967295 AND NOT (s.period = 0 AND EXISTS (
+                    SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.interval = 1
+                        AND d.status IN ('delivered', 'failed', 'skipped')))
+                ORDER BY s.id
+                """)
+            var subscriptions: [StoredSubscription] = []
+            while let row = try rows.next() {
+                guard serves(row["container_id"]) else { continue }
+                subscriptions.append(try Self.decode(row))
+            }
+            return subscriptions
+        }
+    }
+
     /// One-shot subscriptions (period 0) whose only interval this node has settled (delivered,
     /// failed or skipped): nothing about them can matter to this node any more.
     public func settledCallbackIDs() async throws -> Set<UInt32> {

@@ -47,9 +47,14 @@ public struct DeliveryPipeline: Sendable {
 
     /// Runs the job; returns the sent transaction or throws `DeliveryError`.
     public func deliver(_ job: Job, head: UInt64) async throws -> TransactionRecord {
+        let clock = ContinuousClock()
+        let t0 = clock.now  // stage times for the debug log below
         try await checkPayment(job, head: head)
+        let t1 = clock.now
+        let data = try await inputData(job)
+        let t2 = clock.now
         let request = ComputeRequest(
-            jobID: job.jobID, containers: job.containers, data: try await inputData(job),
+            jobID: job.jobID, containers: job.containers, data: data,
             requiresProof: job.subscription.verifier != .zero, source: job.input.source, destination: .onchain)
         let result: ComputeResult
         do {
@@ -57,13 +62,27 @@ public struct DeliveryPipeline: Sendable {
         } catch {
             throw DeliveryError.computeFailed(container: job.containers.joined(separator: ","), error: "\(error)")
         }
+        let t3 = clock.now
         let output = try DeliveryOutput.serialize(result)
         let calldata = try job.calldata(output)
         let gasLimit = try await simulate(calldata)
-        return try await transactions.send(
+        let t4 = clock.now
+        let sent = try await transactions.send(
             TransactionIntent(to: chain.addresses.coordinator, data: calldata, gasLimit: gasLimit,
                               purpose: "deliver \(job.subscriptionID)/\(job.interval)", link: job.link),
             head: head)
+        let t5 = clock.now
+        // Where a delivery's time goes (issue 14's per-stage breakdown), at debug level.
+        logger.debug("delivery stages", metadata: [
+            "subscription": "\(job.subscriptionID)/\(job.interval)", "payment_ms": "\(Self.milliseconds(t0, t1))",
+            "inputs_ms": "\(Self.milliseconds(t1, t2))", "compute_ms": "\(Self.milliseconds(t2, t3))",
+            "simulation_ms": "\(Self.milliseconds(t3, t4))", "send_ms": "\(Self.milliseconds(t4, t5))",
+        ])
+        return sent
+    }
+
+    private static func milliseconds(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) -> String {
+        String(format: "%.1f", Double((end - start) / .microseconds(1)) / 1_000)
     }
 
     /// The payment worker decides (allowed owners, tokens, minimums, wallets, proof collateral);
@@ -87,7 +106,7 @@ public struct DeliveryPipeline: Sendable {
         switch job.input {
         case .offchain(let data): return data
         case .consumer(let timestamp):
-            let consumer = ConsumerContract(address: job.subscription.owner, caller: chain.rpc)
+            let consumer = ConsumerContract(address: job.subscription.owner, caller: chain.batcher)
             do {
                 let inputs = try await consumer.containerInputs(
                     subscriptionID: job.subscriptionID, interval: job.interval, timestamp: UInt32(clamping: timestamp),
@@ -112,7 +131,7 @@ public struct DeliveryPipeline: Sendable {
     private func simulate(_ calldata: Data) async throws -> UInt64 {
         let call = CallRequest(from: chain.node, to: chain.addresses.coordinator, data: calldata)
         do {
-            let estimate = try await chain.rpc.estimateGas(call)
+            let estimate = try await chain.batcher.estimateGas(call)
             return min(chain.maxGasLimit, estimate + estimate / 4)
         } catch let error as RPCError {
             guard let reason = error.revertReason else { throw error }

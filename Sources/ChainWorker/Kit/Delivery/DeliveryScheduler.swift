@@ -7,8 +7,10 @@ import Logging
 
 /// The delivery loop: every tick it reads the head, lets the transaction manager check its
 /// transactions, finds the (subscription, interval) pairs due (`Schedule` plus the chain's
-/// redundancy counts and this node's responses), and starts a delivery for each, at most
-/// `concurrency` at once. All state is in `ChainStore`, so a restart picks up where it stopped.
+/// redundancy counts and this node's responses), keeps up to `readyLimit` of them ready, and
+/// starts them, at most `concurrency` at once; each delivery that ends starts the next ready one
+/// at once instead of leaving its slot empty until the next tick (issue 14: 500 due at once).
+/// All state is in `ChainStore`, so a restart picks up where it stopped.
 /// Attempts, back-off and what a transaction event means are `DeliveryStateMachine`'s; this
 /// actor reads and writes the store, runs the pipeline and keeps time with `clock`.
 public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
@@ -26,6 +28,25 @@ public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
     private let extensions: [any DeliveryExtension]
     /// Payment receipts, stored with their delivery and re-sent until acknowledged.
     public let receipts: ReceiptOutbox
+    /// How many due intervals a tick checks against the chain and keeps ready: enough to refill
+    /// the free slots until the next tick (deliveries take milliseconds, ticks are 250 ms apart).
+    public let readyLimit: Int
+    /// Due intervals checked at the last tick and not started yet, in order.
+    private var ready: [Ready] = []
+
+    struct Head: Sendable, Equatable {
+        var number: UInt64
+        var hash: Data
+        var timestamp: UInt64
+    }
+
+    struct Ready: Sendable {
+        var key: IntervalKey
+        var stored: StoredSubscription
+        var containers: [String]
+        var attempts: Int
+        var head: Head
+    }
 
     public init(pipeline: DeliveryPipeline, store: ChainStore, concurrency: Int, tickInterval: Duration = .milliseconds(250),
                 rule: DeliveryRule = DeliveryRule(), clock: C, extensions: [any DeliveryExtension] = [], logger: Logger) {
@@ -33,6 +54,7 @@ public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
         self.pipeline = pipeline
         self.store = store
         self.concurrency = max(1, concurrency)
+        readyLimit = max(64, self.concurrency * 8)
         self.tickInterval = tickInterval
         self.clock = clock
         self.machine = DeliveryStateMachine(rule: rule)
@@ -77,55 +99,69 @@ public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
         }
     }
 
-    /// One pass: transactions, then due intervals.
+    /// One pass: transactions, then due intervals. The head (number, hash, timestamp) is one
+    /// `eth_getBlockByNumber("latest")`.
     public func tick() async throws {
-        let rpc = pipeline.chain.rpc
-        let head = try await rpc.blockNumber()
-        guard let block = try await rpc.block(.number(head)) else {
-            throw RPCError.invalidResponse("head block \(head) not found", method: "eth_getBlockByNumber")
+        guard let block = try await pipeline.chain.rpc.block(.latest) else {
+            throw RPCError.invalidResponse("no latest block", method: "eth_getBlockByNumber")
         }
-        for event in try await pipeline.transactions.poll(head: head, headHash: block.hash) { try await apply(event) }
-        for work in extensions { try await work.tick(head: head, timestamp: block.timestamp) }
-        try await startDue(head: head, timestamp: block.timestamp)
+        let head = Head(number: block.number, hash: block.hash, timestamp: block.timestamp)
+        for event in try await pipeline.transactions.poll(head: head.number, headHash: head.hash) { try await apply(event) }
+        for work in extensions { try await work.tick(head: head.number, timestamp: head.timestamp) }
+        try await findDue(head: head)
+        startReady()
     }
 
     // MARK: Due intervals
 
-    private func startDue(head: UInt64, timestamp: UInt64) async throws {
-        guard machine.inFlight.count < concurrency else { return }
+    /// Rebuilds `ready`: up to `readyLimit` due intervals, checked against the chain at `head`.
+    private func findDue(head: Head) async throws {
         let lookup = pipeline.chain.lookup
-        let subscriptions = try await store.activeSubscriptions()
+        let subscriptions = try await store.deliverableSubscriptions(serving: { lookup.serves($0) })
         let byID = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let now = clock.now
-        var candidates = Schedule.candidates(subscriptions, at: timestamp, lookup: lookup).filter {
-            machine.isCandidate($0, at: now)
+        var candidates = Schedule.candidates(subscriptions, at: head.timestamp, lookup: lookup).filter {
+            machine.isCandidate($0, at: clock.now)
         }
-        guard !candidates.isEmpty else { return }
+        guard !candidates.isEmpty else {
+            ready = []
+            return
+        }
         let records = try await store.deliveryRecords(candidates)
         candidates = candidates.filter { key in
             machine.admits(key, status: records[key]?.status, attempts: records[key]?.attempts ?? 0)
         }
-        guard !candidates.isEmpty else { return }
-        let due = try await filterAnswered(candidates, subscriptions: byID, wanted: concurrency - machine.inFlight.count)
-        for key in due {
-            guard let stored = byID[key.subscriptionID], let containers = lookup.chain(for: stored.subscription.containerID) else {
-                continue
-            }
-            start(key, stored: stored, containers: containers, attempts: records[key]?.attempts ?? 0,
-                  head: head, timestamp: timestamp)
+        let due = try await filterAnswered(candidates, subscriptions: byID, wanted: readyLimit)
+        // Deliveries that started or finished while this tick read the chain are not ready again.
+        let now = clock.now
+        ready = due.compactMap { key in
+            guard machine.isCandidate(key, at: now), let stored = byID[key.subscriptionID],
+                  let containers = lookup.chain(for: stored.subscription.containerID) else { return nil }
+            return Ready(key: key, stored: stored, containers: containers, attempts: records[key]?.attempts ?? 0,
+                         head: head)
+        }
+    }
+
+    /// Starts ready deliveries while there are free slots: on every tick, and each time a
+    /// delivery ends, so a free slot does not wait for the next tick.
+    private func startReady() {
+        let now = clock.now
+        while machine.inFlight.count < concurrency, !ready.isEmpty {
+            let next = ready.removeFirst()
+            guard machine.isCandidate(next.key, at: now) else { continue }
+            start(next.key, stored: next.stored, containers: next.containers, attempts: next.attempts,
+                  head: next.head.number, timestamp: next.head.timestamp)
         }
     }
 
     /// Up to `wanted` candidates that still need this node's answer, read in chunks so a large
-    /// backlog costs no more reads per tick than there are free delivery slots. Candidates whose
-    /// interval already has enough answers, or this node's, are recorded so they are not read again.
+    /// backlog costs no more reads per tick than needed. Candidates whose interval already has
+    /// enough answers, or this node's, are recorded so they are not read again.
     private func filterAnswered(_ candidates: [IntervalKey], subscriptions: [UInt32: StoredSubscription],
                                 wanted: Int) async throws -> [IntervalKey] {
         var due: [IntervalKey] = []
         var start = 0
-        let chunkSize = max(32, wanted * 2)
         while due.count < wanted, start < candidates.count {
-            let chunk = Array(candidates[start..<min(start + chunkSize, candidates.count)])
+            let chunk = Array(candidates[start..<min(start + wanted, candidates.count)])
             start += chunk.count
             due += try await unanswered(chunk, subscriptions: subscriptions)
         }
@@ -136,19 +172,22 @@ public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
         let values = try await pipeline.chain.reader.redundancyCounts(candidates.map { ($0.subscriptionID, $0.interval) })
         let counts = Dictionary(zip(candidates, values), uniquingKeysWith: { first, _ in first })
         var open: [IntervalKey] = []
+        var toAsk: [IntervalKey] = []
         for key in candidates {
             guard let stored = subscriptions[key.subscriptionID] else { continue }
-            if counts[key, default: 0] >= stored.subscription.redundancy {
+            let count = counts[key, default: 0]
+            if count >= stored.subscription.redundancy {
                 try await store.saveDelivery(DeliveryRecord(subscriptionID: key.subscriptionID, interval: key.interval,
                                                             status: .skipped, error: "redundancy met"))
             } else {
                 open.append(key)
+                if Schedule.mayHaveResponded(redundancyCount: count) { toAsk.append(key) }
             }
         }
         let coordinator = pipeline.chain.coordinator
         let node = pipeline.chain.node
         let responded = try await withThrowingTaskGroup(of: (IntervalKey, Bool).self) { group in
-            for key in open {
+            for key in toAsk {
                 group.addTask {
                     (key, try await coordinator.nodeResponded(subscriptionID: key.subscriptionID, interval: key.interval, node: node))
                 }
@@ -192,6 +231,7 @@ public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
             outcome = .unreachable("\(error)")
         }
         let decision = machine.finish(key, attempts: computing.attempts, outcome: outcome, at: clock.now)
+        startReady()
         switch outcome {
         case .sent:
             // The pipeline stored the delivery as `sent` with its transaction, in one commit.

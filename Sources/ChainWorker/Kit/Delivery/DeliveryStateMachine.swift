@@ -16,6 +16,10 @@ where Instant.Duration == Duration {
     public private(set) var retryNotBefore: [Key: Instant] = [:]
     /// Keys whose stored record is final (delivered, failed, skipped), so they need not be read again.
     public private(set) var settled: Set<Key> = []
+    /// Keys whose transaction is out and whose outcome (mined, dropped) is not known yet: not
+    /// candidates, so a driver that keeps due keys between reads of the store never starts one
+    /// twice (the store says `sent` as well; this keeps the rule without a read).
+    public private(set) var awaitingTransaction: Set<Key> = []
 
     public init(rule: DeliveryRule = DeliveryRule()) {
         self.rule = rule
@@ -23,9 +27,11 @@ where Instant.Duration == Duration {
 
     // MARK: Which deliveries may start
 
-    /// Whether `key` may be considered at `now`: not running, not known final, not waiting out a back-off.
+    /// Whether `key` may be considered at `now`: not running, its transaction not out, not known
+    /// final, not waiting out a back-off.
     public func isCandidate(_ key: Key, at now: Instant) -> Bool {
-        !inFlight.contains(key) && !settled.contains(key) && retryNotBefore[key].map { $0 <= now } ?? true
+        !inFlight.contains(key) && !awaitingTransaction.contains(key) && !settled.contains(key)
+            && retryNotBefore[key].map { $0 <= now } ?? true
     }
 
     /// Whether a delivery whose stored record has `status` and `attempts` may be attempted; a
@@ -50,12 +56,13 @@ where Instant.Duration == Duration {
         switch outcome {
         case .sent(let hash):
             retryNotBefore[key] = nil
+            awaitingTransaction.insert(key)
             return DeliveryDecision(status: .sent, attempts: attempts, transactionHash: hash)
         case .failed(let error):
             let failures = attempts + 1
             let final = DeliveryRule.isPermanent(error) || failures >= rule.maxAttempts
             let status: DeliveryStatus = if case .paymentRefused = error { .skipped } else { final ? .failed : .pending }
-            if !final { postpone(key, failures: failures, at: now) }
+            if final { settled.insert(key) } else { postpone(key, failures: failures, at: now) }
             return DeliveryDecision(status: status, attempts: failures, error: error.description)
         case .unreachable(let reason):
             // RPC or bus trouble: nothing was wrong with the delivery itself, so it costs no attempt.
@@ -73,17 +80,21 @@ where Instant.Duration == Duration {
             return nil
         case .reorged:
             // Reorganised away: the same signed transaction is re-sent, so it is `sent` again.
+            awaitingTransaction.insert(key)
             return DeliveryDecision(status: .sent, attempts: attempts, transactionHash: hash)
         case .dropped:
             // Replaced or gone from the mempool without being mined: deliver again, at no cost.
+            awaitingTransaction.remove(key)
             return DeliveryDecision(status: .pending, attempts: attempts, transactionHash: hash)
         case .mined where succeeded == true:
+            awaitingTransaction.remove(key)
             settled.insert(key)
             return DeliveryDecision(status: .delivered, attempts: attempts, transactionHash: hash)
         case .mined:
+            awaitingTransaction.remove(key)
             let failures = attempts + 1
             let final = failures >= rule.maxAttempts
-            if !final { postpone(key, failures: failures, at: now) }
+            if final { settled.insert(key) } else { postpone(key, failures: failures, at: now) }
             return DeliveryDecision(status: final ? .failed : .pending, attempts: failures, transactionHash: hash,
                                     error: "transaction \(hash) reverted")
         }

@@ -90,6 +90,13 @@ public enum Schedule {
         return .due(interval: interval)
     }
 
+    /// Whether this node's `nodeResponded` must be read for an interval whose redundancy count
+    /// is `redundancyCount`: an answer of this node would be counted, so with no answers at all
+    /// it cannot have answered, and the read (one `eth_call` per interval) is skipped.
+    public static func mayHaveResponded(redundancyCount: UInt16) -> Bool {
+        redundancyCount > 0
+    }
+
     /// Candidate pairs (before reading redundancy counts and responses) among `subscriptions`.
     public static func candidates(_ subscriptions: [StoredSubscription], at timestamp: UInt64,
                                   lookup: ContainerSetLookup) -> [IntervalKey] {

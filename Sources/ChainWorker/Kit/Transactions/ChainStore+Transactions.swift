@@ -78,34 +78,43 @@ extension ChainStore {
     /// Stores a newly signed transaction, advances the next nonce and (for a delivery) marks
     /// the delivery sent, all in one commit: after a crash either all of it exists or none.
     public func insert(_ record: TransactionRecord, signer: Address) async throws {
+        try await insert([record], signer: signer)
+    }
+
+    /// Stores transactions signed with consecutive nonces (a group sent together), in one commit.
+    public func insert(_ records: [TransactionRecord], signer: Address) async throws {
         try await pool.write { db in
-            // A nonce the chain refused was given back (its row marked dropped) and is now handed
-            // out again: the new transaction takes its place.
+            for record in records { try Self.insert(record, signer: signer, db) }
+        }
+    }
+
+    private static func insert(_ record: TransactionRecord, signer: Address, _ db: Database) throws {
+        // A nonce the chain refused was given back (its row marked dropped) and is now handed
+        // out again: the new transaction takes its place.
+        try db.execute(sql: """
+            DELETE FROM transaction_attempts WHERE nonce = ?
+                AND EXISTS (SELECT 1 FROM transactions WHERE nonce = ? AND status = 'dropped')
+            """, arguments: [Int64(record.nonce), Int64(record.nonce)])
+        try db.execute(sql: "DELETE FROM transactions WHERE nonce = ? AND status = 'dropped'",
+                       arguments: [Int64(record.nonce)])
+        try db.execute(sql: """
+            INSERT INTO transactions (nonce, purpose, link, to_address, data, value, gas_limit, status, tx_hash, raw,
+                max_fee, priority_fee, sent_block, attempts, updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                Int64(record.nonce), record.intent.purpose, record.intent.link.description, record.intent.to.hex,
+                record.intent.data, String(record.intent.value), Int64(record.intent.gasLimit), record.status.rawValue,
+                record.hash, record.raw, String(record.fees.maxFeePerGas), String(record.fees.maxPriorityFeePerGas),
+                Int64(record.sentBlock), record.attempts, Date().timeIntervalSince1970,
+            ])
+        try Self.writeAttempt(record, note: "sent", db)
+        try Self.writeNextNonce(record.nonce + 1, address: signer, db)
+        if case .delivery(let key) = record.intent.link {
             try db.execute(sql: """
-                DELETE FROM transaction_attempts WHERE nonce = ?
-                    AND EXISTS (SELECT 1 FROM transactions WHERE nonce = ? AND status = 'dropped')
-                """, arguments: [Int64(record.nonce), Int64(record.nonce)])
-            try db.execute(sql: "DELETE FROM transactions WHERE nonce = ? AND status = 'dropped'",
-                           arguments: [Int64(record.nonce)])
-            try db.execute(sql: """
-                INSERT INTO transactions (nonce, purpose, link, to_address, data, value, gas_limit, status, tx_hash, raw,
-                    max_fee, priority_fee, sent_block, attempts, updated)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    Int64(record.nonce), record.intent.purpose, record.intent.link.description, record.intent.to.hex,
-                    record.intent.data, String(record.intent.value), Int64(record.intent.gasLimit), record.status.rawValue,
-                    record.hash, record.raw, String(record.fees.maxFeePerGas), String(record.fees.maxPriorityFeePerGas),
-                    Int64(record.sentBlock), record.attempts, Date().timeIntervalSince1970,
-                ])
-            try Self.writeAttempt(record, note: "sent", db)
-            try Self.writeNextNonce(record.nonce + 1, address: signer, db)
-            if case .delivery(let key) = record.intent.link {
-                try db.execute(sql: """
-                    UPDATE deliveries SET status = 'sent', tx_hash = ?, nonce = ?, updated = ?
-                    WHERE subscription_id = ? AND interval = ?
-                    """, arguments: [record.hash.hexString, Int64(record.nonce), Date().timeIntervalSince1970,
-                                     Int64(key.subscriptionID), Int64(key.interval)])
-            }
+                UPDATE deliveries SET status = 'sent', tx_hash = ?, nonce = ?, updated = ?
+                WHERE subscription_id = ? AND interval = ?
+                """, arguments: [record.hash.hexString, Int64(record.nonce), Date().timeIntervalSince1970,
+                                 Int64(key.subscriptionID), Int64(key.interval)])
         }
     }
 

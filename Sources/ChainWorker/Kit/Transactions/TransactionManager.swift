@@ -10,12 +10,27 @@ public protocol TransactionChain: Sendable {
     func feeHistory(blockCount: UInt64, newest: BlockTag, rewardPercentiles: [Double]) async throws -> FeeHistory
     func maxPriorityFeePerGas() async throws -> BigUInt
     func sendRawTransaction(_ raw: Data) async throws -> Data
+    /// Several signed transactions in one request, in order; one result per transaction.
+    func sendRawTransactions(_ raws: [Data]) async throws -> [Result<Data, RPCError>]
     func transactionReceipt(_ hash: Data) async throws -> TransactionReceipt?
     func transactionReceipts(_ hashes: [Data]) async throws -> [TransactionReceipt?]
     func block(_ tag: BlockTag) async throws -> Block?
 }
 
-extension JSONRPCClient: TransactionChain {}
+extension JSONRPCClient: TransactionChain {
+    /// One JSON-RPC batch of `eth_sendRawTransaction`; the chain takes them in order.
+    public func sendRawTransactions(_ raws: [Data]) async throws -> [Result<Data, RPCError>] {
+        let replies = try await batch(raws.map { (method: "eth_sendRawTransaction", params: [.string($0.hexString)]) })
+        return replies.map { reply in
+            reply.flatMap { value in
+                guard let text = value.stringValue, let hash = Data(hex: text) else {
+                    return .failure(.invalidResponse("not a transaction hash", method: "eth_sendRawTransaction"))
+                }
+                return .success(hash)
+            }
+        }
+    }
+}
 
 /// The transaction manager's settings (`node.max_fee_per_gas_gwei`, `fee_bump_blocks`, `confirmations`).
 public struct TransactionSettings: Sendable, Equatable {
@@ -75,8 +90,25 @@ public actor TransactionManager {
     private var pollMinedNonce: UInt64?
     /// Fees read at one head serve every transaction sent at that head.
     private var feeCache: (head: UInt64, fees: FeePolicy.Fees)?
+    /// Sends asked for while a group is being sent, in order; the first of them sends the next
+    /// group (`send`).
+    private var queuedSends: [QueuedSend] = []
     private var sendingBusy = false
-    private var sendingWaiters: [CheckedContinuation<Void, Never>] = []
+    private var sendWaiters: [Int: CheckedContinuation<SendTurn, Never>] = [:]
+    private var nextTicket = 0
+    /// Most transactions signed, committed and broadcast together (one JSON-RPC batch).
+    public static let maxGroupSize = 50
+
+    private struct QueuedSend {
+        var ticket: Int
+        var intent: TransactionIntent
+        var head: UInt64
+    }
+
+    private enum SendTurn {
+        case done(Result<TransactionRecord, any Error>)
+        case lead
+    }
     private var waiters: [UInt64: [CheckedContinuation<TransactionRecord, any Error>]] = [:]
 
     public init(key: PrivateKey, chain: any TransactionChain, store: ChainStore, settings: TransactionSettings,
@@ -105,17 +137,95 @@ public actor TransactionManager {
 
     /// Signs `intent` with the next nonce, persists it, and broadcasts it. A transport failure
     /// leaves it pending (re-sent by `poll`); a refusal by the chain releases the nonce and throws.
+    ///
+    /// One group at a time: nonce assignment and the broadcast must not interleave. Sends asked
+    /// for while a group is out wait, and the first of them then sends all that waited as one
+    /// group: consecutive nonces, one commit, one JSON-RPC batch in nonce order (`sendGroup`).
+    /// Under load this is one round trip per group instead of one per transaction in a queue.
     public func send(_ intent: TransactionIntent, head: UInt64) async throws -> TransactionRecord {
-        // One send at a time: nonce assignment and the broadcast must not interleave.
-        await acquireSending()
-        do {
-            let record = try await sendSerially(intent, head: head)
-            releaseSending()
-            return record
-        } catch {
-            releaseSending()
-            throw error
+        let ticket = nextTicket
+        nextTicket += 1
+        queuedSends.append(QueuedSend(ticket: ticket, intent: intent, head: head))
+        if sendingBusy {
+            let turn = await withCheckedContinuation { sendWaiters[ticket] = $0 }
+            if case .done(let result) = turn { return try result.get() }
+            // `.lead`: this send is first in the queue and sends the next group.
+        } else {
+            sendingBusy = true
         }
+        let group = Array(queuedSends.prefix(Self.maxGroupSize))
+        queuedSends.removeFirst(group.count)
+        let results = await sendGroup(group.map { ($0.intent, $0.head) })
+        var mine: Result<TransactionRecord, any Error> = .failure(CancellationError())
+        for (item, result) in zip(group, results) {
+            if item.ticket == ticket { mine = result } else { sendWaiters.removeValue(forKey: item.ticket)?.resume(returning: .done(result)) }
+        }
+        if let next = queuedSends.first {
+            sendWaiters.removeValue(forKey: next.ticket)?.resume(returning: .lead)
+        } else {
+            sendingBusy = false
+        }
+        return try mine.get()
+    }
+
+    /// Sends one group; a group of one is sent as before (with the nonce-too-low retry).
+    private func sendGroup(_ group: [(intent: TransactionIntent, head: UInt64)]) async -> [Result<TransactionRecord, any Error>] {
+        if group.count == 1 {
+            do { return [.success(try await sendSerially(group[0].intent, head: group[0].head))] } catch { return [.failure(error)] }
+        }
+        var records: [TransactionRecord] = []
+        do {
+            if chainID == nil { try await start() }
+            let fees = try await currentFees(head: group.map(\.head).max() ?? 0)
+            for (offset, item) in group.enumerated() {
+                records.append(try sign(item.intent, nonce: nextNonce + UInt64(offset), fees: fees, head: item.head, attempts: 1))
+            }
+            try await store.insert(records, signer: address)
+            nextNonce += UInt64(records.count)
+        } catch {
+            return group.map { _ in .failure(error) }
+        }
+        let replies: [Result<Data, RPCError>]
+        do {
+            replies = try await chain.sendRawTransactions(records.map(\.raw))
+        } catch {
+            logger.warning("broadcast failed; the transactions stay pending and are re-sent",
+                           metadata: ["nonces": "\(records[0].nonce)...\(records[records.count - 1].nonce)", "error": "\(error)"])
+            return records.map { .success($0) }
+        }
+        let refusals: [RPCError?] = records.indices.map { index in
+            guard index < replies.count, case .failure(let error) = replies[index], Self.isRefusal(error) else { return nil }
+            return error
+        }
+        let released = GroupBroadcast.releasedFrom(refused: refusals.map { $0 != nil })
+        var results: [Result<TransactionRecord, any Error>] = records.map { .success($0) }
+        do {
+            // Refusals at the end give their nonces back, last first (nothing later was taken).
+            for index in (released..<records.count).reversed() {
+                let error = refusals[index].map { "\($0)" } ?? "refused"
+                try await releaseNonce(of: &records[index], reason: error)
+                results[index] = .failure(TransactionManagerError.rejected(error))
+            }
+            if refusals.contains(where: { $0.map(Self.isNonceTooLow) ?? false }) {
+                // Another sender used these nonces: continue after the chain's count.
+                nextNonce = max(nextNonce, try await chain.transactionCount(address, block: .pending))
+                try await store.saveNextNonce(nextNonce, for: address)
+            }
+        } catch {
+            for index in released..<records.count { results[index] = .failure(error) }
+        }
+        for index in 0..<released where refusals[index] != nil {
+            // A later nonce was taken: this one stays pending and is re-sent, so no gap opens.
+            logger.warning("the chain refused a transaction of a group; it stays pending and is re-sent",
+                           metadata: ["nonce": "\(records[index].nonce)", "error": "\(refusals[index].map { "\($0)" } ?? "")"])
+        }
+        for record in records[..<released] {
+            logger.info("transaction sent", metadata: [
+                "nonce": "\(record.nonce)", "hash": "\(record.hash.hexString)", "purpose": "\(record.intent.purpose)",
+                "fees": "\(record.fees)",
+            ])
+        }
+        return results
     }
 
     private func sendSerially(_ intent: TransactionIntent, head: UInt64) async throws -> TransactionRecord {
@@ -150,18 +260,6 @@ public actor TransactionManager {
         return record
     }
 
-    private func acquireSending() async {
-        guard sendingBusy else {
-            sendingBusy = true
-            return
-        }
-        await withCheckedContinuation { sendingWaiters.append($0) }
-    }
-
-    private func releaseSending() {
-        if sendingWaiters.isEmpty { sendingBusy = false } else { sendingWaiters.removeFirst().resume() }
-    }
-
     /// Waits until the transaction with `nonce` is mined (or dropped), returning its record.
     public func waitUntilMined(nonce: UInt64) async throws -> TransactionRecord {
         if let record = try await store.transaction(nonce: nonce), record.status != .pending { return record }
@@ -188,9 +286,16 @@ public actor TransactionManager {
     private func preparePoll(_ open: [TransactionRecord]) async throws {
         pollBlockHashes = [:]
         pollMinedNonce = nil
-        let pending = open.filter { $0.status == .pending }.map(\.hash)
-        let receipts = try await chain.transactionReceipts(pending)
-        pollReceipts = Dictionary(zip(pending, receipts).compactMap { hash, receipt in receipt.map { (hash, $0) } },
+        pollReceipts = [:]
+        let pending = open.filter { $0.status == .pending }
+        guard !pending.isEmpty else { return }
+        // The account's mined nonce first, then receipts, and only of transactions it says are
+        // mined (`ReceiptQuery`): a transaction mined after this read is seen next poll, one mined
+        // before it has its receipt visible to the reads below.
+        let mined = try await minedNonce()
+        let wanted = ReceiptQuery.hashesToRead(pending: pending.map { ($0.nonce, $0.hash) }, minedNonce: mined)
+        let receipts = try await chain.transactionReceipts(wanted)
+        pollReceipts = Dictionary(zip(wanted, receipts).compactMap { hash, receipt in receipt.map { (hash, $0) } },
                                   uniquingKeysWith: { first, _ in first })
     }
 

@@ -1,0 +1,106 @@
+import EVM
+import Foundation
+
+/// What `RPCBatcher` sends through: single calls and JSON-RPC batches (the client; a fake in tests).
+public protocol RPCBatchSender: Sendable {
+    func request(_ method: String, _ params: [RPCValue]) async throws -> RPCValue
+    func batch(_ calls: [(method: String, params: [RPCValue])]) async throws -> [Result<RPCValue, RPCError>]
+}
+
+extension JSONRPCClient: RPCBatchSender {}
+
+/// Coalesces the deliveries' concurrent `eth_call`s (consumer inputs) and `eth_estimateGas`es
+/// (simulations) into JSON-RPC batches: one call at a time goes out alone; calls asked for while
+/// one is out wait, and the first of them sends all that waited as one batch (at most
+/// `maxBatchSize`). The same calls, in fewer HTTP requests: with many deliveries under way the RPC
+/// node (and the node's own HTTP client) parses one request per batch instead of one per call.
+/// Each call's answer, or its own JSON-RPC error (a revert, with its data), goes to its caller.
+public actor RPCBatcher: ContractCaller {
+    private let sender: any RPCBatchSender
+    public let maxBatchSize: Int
+    private var queued: [Queued] = []
+    private var busy = false
+    private var waiters: [Int: CheckedContinuation<Turn, Never>] = [:]
+    private var nextTicket = 0
+    /// HTTP requests sent so far (single calls and batches), for tests and logs.
+    public private(set) var requestsSent = 0
+
+    private struct Queued {
+        var ticket: Int
+        var method: String
+        var params: [RPCValue]
+    }
+
+    private enum Turn {
+        case done(Result<RPCValue, any Error>)
+        case lead
+    }
+
+    public init(sender: any RPCBatchSender, maxBatchSize: Int = 50) {
+        self.sender = sender
+        self.maxBatchSize = max(1, maxBatchSize)
+    }
+
+    /// One call, sent alone or in a batch with others asked for at the same time.
+    public func request(_ method: String, _ params: [RPCValue]) async throws -> RPCValue {
+        let ticket = nextTicket
+        nextTicket += 1
+        queued.append(Queued(ticket: ticket, method: method, params: params))
+        if busy {
+            let turn = await withCheckedContinuation { waiters[ticket] = $0 }
+            if case .done(let result) = turn { return try result.get() }
+            // `.lead`: this call is first in the queue and sends the next batch.
+        } else {
+            busy = true
+        }
+        let group = Array(queued.prefix(maxBatchSize))
+        queued.removeFirst(group.count)
+        let results = await send(group)
+        var mine: Result<RPCValue, any Error> = .failure(CancellationError())
+        for (item, result) in zip(group, results) {
+            if item.ticket == ticket { mine = result } else { waiters.removeValue(forKey: item.ticket)?.resume(returning: .done(result)) }
+        }
+        if let next = queued.first {
+            waiters.removeValue(forKey: next.ticket)?.resume(returning: .lead)
+        } else {
+            busy = false
+        }
+        return try mine.get()
+    }
+
+    private func send(_ group: [Queued]) async -> [Result<RPCValue, any Error>] {
+        requestsSent += 1
+        if group.count == 1 {
+            do { return [.success(try await sender.request(group[0].method, group[0].params))] } catch { return [.failure(error)] }
+        }
+        do {
+            let replies = try await sender.batch(group.map { (method: $0.method, params: $0.params) })
+            return group.indices.map { index in
+                guard index < replies.count else {
+                    return .failure(RPCError.invalidResponse("no answer in the batch", method: group[index].method))
+                }
+                return replies[index].mapError { $0 as any Error }
+            }
+        } catch {
+            return group.map { _ in .failure(error) }
+        }
+    }
+
+    /// `eth_call` (a revert throws `RPCError.server` whose `revertReason` decodes the data).
+    public func call(_ request: CallRequest, block: BlockTag) async throws -> Data {
+        let value = try await self.request("eth_call", [request.rpcValue, block.rpcValue])
+        guard let text = value.stringValue, let data = Data(hex: text) else {
+            throw RPCError.invalidResponse("eth_call result is not hex data", method: "eth_call")
+        }
+        return data
+    }
+
+    /// `eth_estimateGas` at the latest block.
+    public func estimateGas(_ call: CallRequest) async throws -> UInt64 {
+        let value = try await request("eth_estimateGas", [call.rpcValue])
+        guard let text = value.stringValue, let gas = UInt64(Hex.stripPrefix(text), radix: 16) else {
+            throw RPCError.invalidResponse("eth_estimateGas result is not a quantity", method: "eth_estimateGas")
+        }
+        return gas
+    }
+}
