@@ -98,8 +98,11 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Supervisor/Kit"),
+        // Also every worker's code: the supervisor starts its workers from its own executable
+        // (`infernet-node worker infernet-gateway ...`: separate processes sharing its code pages).
         .executableTarget(name: "infernet-node", dependencies: [
             "Supervisor", "PaymentWorker", "EVM", "WorkerKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Gateway", "ComputeWorker", "ChainWorker", "InfernetBus", .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
