@@ -91,10 +91,12 @@ public final class BusPeer: Sendable {
         handler = PeerHandler(
             announcement: options.announcement, waiters: waiters, incoming: incomingContinuation, logger: logger)
         let handler = self.handler
-        let decoding = FrameDecoding(handler: handler)
+        // Frames are decoded off the socket thread, in order, so a large payload never delays
+        // the heartbeats the socket thread sends.
+        let decoding = DispatchQueue(label: "bus-peer-decode")
         loop = SocketLoop(
             socket: socket, tickInterval: options.heartbeatInterval,
-            onFrames: { frames, loop in decoding.handle(frames, loop: loop) },
+            onFrames: { frames, loop in decoding.async { handler.handle(frames, loop: loop) } },
             onTick: { loop in handler.tick(loop: loop) })
     }
 
@@ -261,40 +263,7 @@ final class WaiterTable: Sendable {
     }
 }
 
-/// Where the socket thread's frames are decoded, in arrival order. A small frame is decoded on the
-/// socket thread itself when no earlier frame is still waiting on the queue: that saves a thread
-/// hop (a wake-up of another thread, measured as a share of the compute worker's CPU per job).
-/// A large one goes to a serial queue, so a big payload never delays the heartbeats the socket
-/// thread sends; frames after it follow it there until the queue is empty again.
-final class FrameDecoding: Sendable {
-    /// Frames up to this size (all of them together) are decoded on the socket thread.
-    static let inlineLimit = 64 << 10
-
-    private let handler: PeerHandler
-    private let queue = DispatchQueue(label: "bus-peer-decode")
-    /// Frames handed to `queue` and not handled yet; only the socket thread adds.
-    private let queued = Atomic<Int>(0)
-
-    init(handler: PeerHandler) { self.handler = handler }
-
-    /// Called on the socket thread.
-    func handle(_ frames: [[UInt8]], loop: SocketLoop) {
-        var size = 0
-        for frame in frames { size += frame.count }
-        if size <= Self.inlineLimit, queued.load(ordering: .acquiring) == 0 {
-            handler.handle(frames, loop: loop)
-            return
-        }
-        queued.add(1, ordering: .acquiringAndReleasing)
-        queue.async { [self] in
-            handler.handle(frames, loop: loop)
-            queued.subtract(1, ordering: .acquiringAndReleasing)
-        }
-    }
-}
-
-/// The peer's frame handling: frames on the socket thread or the decoding queue (`FrameDecoding`),
-/// ticks on the socket thread.
+/// The peer's frame handling: frames on the decoding queue, ticks on the socket thread.
 final class PeerHandler: @unchecked Sendable {
     let announcement: PeerAnnouncement
     let waiters: WaiterTable
@@ -311,7 +280,7 @@ final class PeerHandler: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Runs on the socket thread or the peer's decoding queue, one frame at a time, in order.
+    /// Runs on the peer's decoding queue (not the socket thread).
     func handle(_ frames: [[UInt8]], loop: SocketLoop) {
         guard frames.count == 1 else {
             logger.error("bus: rejected frame from broker", metadata: ["reason": "expected one frame, got \(frames.count)"])
