@@ -14,8 +14,3 @@ static inline int infernet_set_parent_death_signal(int signal) {
 static inline int infernet_malloc_set_arena_max(int arenas) {
     return mallopt(M_ARENA_MAX, arenas);
 }
-
-/// Returns free memory at the top of the heaps (and whole free pages inside them) to the kernel.
-static inline int infernet_malloc_trim(void) {
-    return malloc_trim(0);
-}
