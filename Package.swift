@@ -98,12 +98,16 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Supervisor/Kit"),
+        // Also every worker's code: the supervisor starts its workers from its own executable
+        // (`infernet-node worker infernet-gateway ...`: separate processes sharing its code pages).
         .executableTarget(name: "infernet-node", dependencies: [
             "Supervisor", "PaymentWorker", "EVM", "WorkerKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Gateway", "ComputeWorker", "ChainWorker",
         ], path: "Sources/Supervisor/Main"),
 
         .target(name: "Gateway", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "ServiceKit", "BusContract",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -112,12 +116,11 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Gateway/Kit", resources: [.copy("openapi.yaml")]),
-        .executableTarget(name: "infernet-gateway", dependencies: [
-            "Gateway", "WorkerKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/Gateway/Main"),
+        .executableTarget(name: "infernet-gateway", dependencies: ["Gateway"], path: "Sources/Gateway/Main"),
 
         .target(name: "ComputeWorker", dependencies: [
             "InfernetCore", "InfernetBus", "BusContract", "WorkerKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,28 +128,24 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/ComputeWorker/Kit"),
-        .executableTarget(name: "infernet-compute", dependencies: [
-            "ComputeWorker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/ComputeWorker/Main"),
+        .executableTarget(name: "infernet-compute", dependencies: ["ComputeWorker"], path: "Sources/ComputeWorker/Main"),
 
         .target(name: "ChainWorker", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "BusContract",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], path: "Sources/ChainWorker/Kit"),
-        .executableTarget(name: "infernet-chain", dependencies: [
-            "ChainWorker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/ChainWorker/Main"),
+        .executableTarget(name: "infernet-chain", dependencies: ["ChainWorker"], path: "Sources/ChainWorker/Main"),
 
         .target(name: "PaymentWorker", dependencies: [
             "InfernetCore", "InfernetBus", "WorkerKit", "EVM", "InfernetSDK", "BusContract",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/PaymentWorker/Kit"),
-        .executableTarget(name: "infernet-payment", dependencies: [
-            "PaymentWorker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/PaymentWorker/Main"),
+        .executableTarget(name: "infernet-payment", dependencies: ["PaymentWorker"], path: "Sources/PaymentWorker/Main"),
 
         // Services written in Swift.
         .executableTarget(name: "infernet-hello-world", dependencies: [

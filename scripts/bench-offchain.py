@@ -113,6 +113,9 @@ def node_processes(supervisor: int) -> dict[str, int]:
         if not argv:
             continue
         base = os.path.basename(argv[0])
+        # Workers started from the supervisor's own executable: `infernet-node worker infernet-compute ...`.
+        if base == "infernet-node" and len(argv) > 2 and argv[1] == "worker":
+            base = os.path.basename(argv[2])
         if any(arg.endswith("echo-service.js") for arg in argv):
             role = "echo"
         else:

@@ -3,6 +3,7 @@ import Foundation
 import InfernetBus
 import InfernetCore
 import Logging
+import Supervisor
 import TestSupport
 import XCTest
 
@@ -162,7 +163,8 @@ final class FaultTests: XCTestCase {
             node: #""restart_intensity": 4, "restart_period": 30, "restart_backoff_initial": 0.1, "restart_backoff_max": 2"#,
             binDirectory: bin.path)
         let started = Date()
-        try await node.start(waitForHealth: false)
+        // The separate executables from `bin` (the crasher among them), not the supervisor's own.
+        try await node.start(waitForHealth: false, environment: [WorkerSpec.Launch.variable: "separate"])
         let process = try XCTUnwrap(node.process)
         while process.isRunning, Date().timeIntervalSince(started) < 30 { try await Task.sleep(for: .milliseconds(50)) }
         XCTAssertFalse(process.isRunning, "supervisor should have given up")

@@ -33,7 +33,8 @@ public struct NodeRunner {
         let policy = RestartPolicy(
             initialDelay: config.node.restartBackoffInitial, maxDelay: config.node.restartBackoffMax,
             intensity: config.node.restartIntensity, period: config.node.restartPeriod)
-        let specs = WorkerSpec.workers(for: config, configPath: configPath, endpoint: endpoint, binDirectory: binDirectory)
+        let specs = WorkerSpec.workers(for: config, configPath: configPath, endpoint: endpoint,
+                                       launch: .fromEnvironment(binDirectory: binDirectory))
         let supervisor = Supervisor(specs: specs, policy: policy, grace: config.node.shutdownGrace, notifier: notifier, logger: logger)
 
         var observer = Broker.Observer()

@@ -9,7 +9,7 @@ import WorkerKit
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infernet-node", abstract: "Infernet node (Swift): supervisor of the gateway, compute, chain and payment workers",
-        subcommands: [Run.self, WalletGroup.self, ExecChild.self], defaultSubcommand: Run.self)
+        subcommands: [Run.self, WalletGroup.self, ExecChild.self, WorkerGroup.self], defaultSubcommand: Run.self)
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the node (the default).")

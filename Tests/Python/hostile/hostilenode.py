@@ -80,9 +80,11 @@ class HostileNode(NodeJobs):
         for pid in descendants(self.proc.pid):
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv0 = f.read().split(b"\0")[0]
+                    argv = f.read().split(b"\0")
             except OSError:
                 continue
+            # Workers started from the supervisor's executable: `infernet-node worker infernet-gateway ...`.
+            argv0 = argv[2] if len(argv) > 2 and argv[1] == b"worker" else argv[0]
             if argv0.endswith(name.encode()):
                 return pid
         raise LookupError(f"no {name} process under the node:\n{self.log_text()}")

@@ -44,6 +44,9 @@ def process_name(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = f.read().split(b"\0")
+        # Workers started from the supervisor's executable: `infernet-node worker infernet-gateway ...`.
+        if len(argv) > 2 and argv[1] == b"worker":
+            return os.path.basename(argv[2].decode())
         return os.path.basename(argv[0].decode())
     except OSError:
         return "?"

@@ -16,8 +16,12 @@ public final class JobStore: Service, Sendable {
     /// Status polls waiting for running jobs to finish.
     let completions = JobCompletions()
 
-    /// Opens (creating if needed) the store at `path`.
-    public init(path: String, cacheCapacity: Int = 20_000) throws {
+    /// Opens (creating if needed) the store at `path`. `cacheCapacity`: the newest jobs kept in
+    /// memory; 4,096 holds every job in flight and the recently finished ones a poll asks for
+    /// (the status wait answers most polls as the job finishes), and bounds the gateway's heap:
+    /// 20,000 grew it by ~19 MiB over the first 20k jobs (docs/benchmarks.md). Older jobs are read
+    /// from SQLite.
+    public init(path: String, cacheCapacity: Int = 4_096) throws {
         pool = try SQLiteFile.open(path: path, migrator: Self.migrator)
         cache = JobCache(capacity: cacheCapacity)
         batcher = WriteBatcher(writer: pool)

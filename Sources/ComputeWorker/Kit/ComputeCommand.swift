@@ -1,14 +1,12 @@
 import ArgumentParser
 import Foundation
-import ComputeWorker
 import InfernetCore
 import WorkerKit
 
 /// `infernet-compute`: runs containers for the node. Started by the supervisor, or by an
 /// operator on a GPU host: `infernet-compute --bus tcp://HOST:PORT --config FILE --manage-containers`.
-@main
-struct ComputeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "infernet-compute", abstract: "Infernet compute worker")
+public struct ComputeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "infernet-compute", abstract: "Infernet compute worker")
 
     @OptionGroup var worker: WorkerArguments
     @Flag(help: "Start and supervise the config's command/image containers on this host.")
@@ -16,7 +14,9 @@ struct ComputeCommand: AsyncParsableCommand {
     @Option(help: "Requests served at once before the broker queues more.")
     var capacity = 1024
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
         ProcessBootstrap.start(process: "infernet-compute", loops: .one)
         let options = worker.options(defaultIdentity: "compute-\(ProcessInfo.processInfo.hostName)-\(getpid())")
         try await WorkerMain.reportingConfigErrors(process: "infernet-compute") {

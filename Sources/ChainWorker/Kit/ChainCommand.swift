@@ -1,17 +1,17 @@
 import ArgumentParser
 import InfernetBus
-import ChainWorker
 import InfernetCore
 import WorkerKit
 
 /// `infernet-chain`: the chain worker, started by the supervisor.
-@main
-struct ChainCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "infernet-chain", abstract: "Infernet chain worker")
+public struct ChainCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "infernet-chain", abstract: "Infernet chain worker")
 
     @OptionGroup var worker: WorkerArguments
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
         ProcessBootstrap.start(process: "infernet-chain", loops: .halfTheCores)
         try await WorkerMain.reportingConfigErrors(process: "infernet-chain") {
             try await ChainWorkerApp(options: worker.options(defaultIdentity: BusService.chain.rawValue)).run()

@@ -1,0 +1,3 @@
+import ChainWorker
+
+await ChainCommand.main()

@@ -1,0 +1,3 @@
+import ComputeWorker
+
+await ComputeCommand.main()

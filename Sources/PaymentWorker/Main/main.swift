@@ -1,0 +1,3 @@
+import PaymentWorker
+
+await PaymentCommand.main()
