@@ -1,3 +1,0 @@
-import ChainWorker
-
-await ChainCommand.main()

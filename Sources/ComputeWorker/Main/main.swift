@@ -1,3 +1,0 @@
-import ComputeWorker
-
-await ComputeCommand.main()

@@ -1,3 +1,0 @@
-import PaymentWorker
-
-await PaymentCommand.main()
