@@ -18,57 +18,27 @@ extension JSONRPCClient: RPCBatchSender {}
 public actor RPCBatcher: ContractCaller {
     private let sender: any RPCBatchSender
     public let maxBatchSize: Int
-    private var queued: [Queued] = []
-    private var busy = false
-    private var waiters: [Int: CheckedContinuation<Turn, Never>] = [:]
-    private var nextTicket = 0
+    private let queue: LeaderQueue<Call, RPCValue>
     /// HTTP requests sent so far (single calls and batches), for tests and logs.
     public private(set) var requestsSent = 0
 
-    private struct Queued {
-        var ticket: Int
+    private struct Call {
         var method: String
         var params: [RPCValue]
-    }
-
-    private enum Turn {
-        case done(Result<RPCValue, any Error>)
-        case lead
     }
 
     public init(sender: any RPCBatchSender, maxBatchSize: Int = 50) {
         self.sender = sender
         self.maxBatchSize = max(1, maxBatchSize)
+        queue = LeaderQueue(maxGroupSize: maxBatchSize)
     }
 
     /// One call, sent alone or in a batch with others asked for at the same time.
     public func request(_ method: String, _ params: [RPCValue]) async throws -> RPCValue {
-        let ticket = nextTicket
-        nextTicket += 1
-        queued.append(Queued(ticket: ticket, method: method, params: params))
-        if busy {
-            let turn = await withCheckedContinuation { waiters[ticket] = $0 }
-            if case .done(let result) = turn { return try result.get() }
-            // `.lead`: this call is first in the queue and sends the next batch.
-        } else {
-            busy = true
-        }
-        let group = Array(queued.prefix(maxBatchSize))
-        queued.removeFirst(group.count)
-        let results = await send(group)
-        var mine: Result<RPCValue, any Error> = .failure(CancellationError())
-        for (item, result) in zip(group, results) {
-            if item.ticket == ticket { mine = result } else { waiters.removeValue(forKey: item.ticket)?.resume(returning: .done(result)) }
-        }
-        if let next = queued.first {
-            waiters.removeValue(forKey: next.ticket)?.resume(returning: .lead)
-        } else {
-            busy = false
-        }
-        return try mine.get()
+        try await queue.submit(Call(method: method, params: params)) { group in await send(group) }
     }
 
-    private func send(_ group: [Queued]) async -> [Result<RPCValue, any Error>] {
+    private func send(_ group: [Call]) async -> [Result<RPCValue, any Error>] {
         requestsSent += 1
         if group.count == 1 {
             do { return [.success(try await sender.request(group[0].method, group[0].params))] } catch { return [.failure(error)] }

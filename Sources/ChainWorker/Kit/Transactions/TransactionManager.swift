@@ -92,23 +92,10 @@ public actor TransactionManager {
     private var feeCache: (head: UInt64, fees: FeePolicy.Fees)?
     /// Sends asked for while a group is being sent, in order; the first of them sends the next
     /// group (`send`).
-    private var queuedSends: [QueuedSend] = []
-    private var sendingBusy = false
-    private var sendWaiters: [Int: CheckedContinuation<SendTurn, Never>] = [:]
-    private var nextTicket = 0
+    private let sends = LeaderQueue<(intent: TransactionIntent, head: UInt64), TransactionRecord>(maxGroupSize: maxGroupSize)
     /// Most transactions signed, committed and broadcast together (one JSON-RPC batch).
     public static let maxGroupSize = 50
 
-    private struct QueuedSend {
-        var ticket: Int
-        var intent: TransactionIntent
-        var head: UInt64
-    }
-
-    private enum SendTurn {
-        case done(Result<TransactionRecord, any Error>)
-        case lead
-    }
     private var waiters: [UInt64: [CheckedContinuation<TransactionRecord, any Error>]] = [:]
 
     public init(key: PrivateKey, chain: any TransactionChain, store: ChainStore, settings: TransactionSettings,
@@ -143,29 +130,7 @@ public actor TransactionManager {
     /// group: consecutive nonces, one commit, one JSON-RPC batch in nonce order (`sendGroup`).
     /// Under load this is one round trip per group instead of one per transaction in a queue.
     public func send(_ intent: TransactionIntent, head: UInt64) async throws -> TransactionRecord {
-        let ticket = nextTicket
-        nextTicket += 1
-        queuedSends.append(QueuedSend(ticket: ticket, intent: intent, head: head))
-        if sendingBusy {
-            let turn = await withCheckedContinuation { sendWaiters[ticket] = $0 }
-            if case .done(let result) = turn { return try result.get() }
-            // `.lead`: this send is first in the queue and sends the next group.
-        } else {
-            sendingBusy = true
-        }
-        let group = Array(queuedSends.prefix(Self.maxGroupSize))
-        queuedSends.removeFirst(group.count)
-        let results = await sendGroup(group.map { ($0.intent, $0.head) })
-        var mine: Result<TransactionRecord, any Error> = .failure(CancellationError())
-        for (item, result) in zip(group, results) {
-            if item.ticket == ticket { mine = result } else { sendWaiters.removeValue(forKey: item.ticket)?.resume(returning: .done(result)) }
-        }
-        if let next = queuedSends.first {
-            sendWaiters.removeValue(forKey: next.ticket)?.resume(returning: .lead)
-        } else {
-            sendingBusy = false
-        }
-        return try mine.get()
+        try await sends.submit((intent, head)) { group in await sendGroup(group) }
     }
 
     /// Sends one group; a group of one is sent as before (with the nonce-too-low retry).
