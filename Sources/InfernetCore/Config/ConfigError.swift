@@ -72,7 +72,8 @@ public struct ConfigSection {
     }
 
     /// A duration written as a number of seconds (fractions allowed), as the reference's keys are.
-    public mutating func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero) throws(ConfigError) -> Duration {
+    public mutating func duration(_ key: String, default fallback: Duration, minimum: Duration = .zero,
+                                  maximum: Duration? = nil) throws(ConfigError) -> Duration {
         guard let value = value(key) else { return fallback }
         guard let seconds = value.numberValue?.doubleValue, seconds.isFinite, seconds < 1e12 else {
             throw typeError(key, "a number of seconds", value)
@@ -80,6 +81,9 @@ public struct ConfigSection {
         let duration = Duration.seconds(seconds)
         if duration < minimum {
             throw ConfigError(key: keyPath(key), "must be at least \(minimum.inSeconds) seconds, got \(seconds)")
+        }
+        if let maximum, duration > maximum {
+            throw ConfigError(key: keyPath(key), "must be at most \(maximum.inSeconds) seconds, got \(seconds)")
         }
         return duration
     }

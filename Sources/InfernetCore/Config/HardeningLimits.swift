@@ -67,10 +67,7 @@ extension NodeConfig {
         limits.headerTimeout = try section.duration("header_timeout", default: limits.headerTimeout, minimum: .milliseconds(10))
         limits.bodyTimeout = try section.duration("body_timeout", default: limits.bodyTimeout, minimum: .milliseconds(10))
         limits.maxConnections = try section.int("max_connections", default: limits.maxConnections, range: 1...1_000_000)
-        limits.jobStatusWait = try section.duration("job_status_wait", default: limits.jobStatusWait)
-        if limits.jobStatusWait > .seconds(60) {
-            throw ConfigError(key: "server.job_status_wait", "must be at most 60 seconds, got \(limits.jobStatusWait.inSeconds)")
-        }
+        limits.jobStatusWait = try section.duration("job_status_wait", default: limits.jobStatusWait, maximum: .seconds(60))
         server.connections = limits
     }
 }

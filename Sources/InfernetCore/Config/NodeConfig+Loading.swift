@@ -158,11 +158,7 @@ extension NodeConfig {
         node.confirmations = try section.int("confirmations", default: node.confirmations, range: 0...1000)
         node.deliveryConcurrency = try section.int("delivery_concurrency", default: node.deliveryConcurrency, range: 1...1024)
         node.deliveryRetryDelay = try section.duration("delivery_retry_delay", default: node.deliveryRetryDelay,
-                                                       minimum: .milliseconds(1))
-        guard node.deliveryRetryDelay <= .seconds(3600) else {
-            throw ConfigError(key: "node.delivery_retry_delay",
-                              "must be at most 3600 seconds, got \(node.deliveryRetryDelay.inSeconds)")
-        }
+                                                       minimum: .milliseconds(1), maximum: .seconds(3600))
         try readJobLimits(&section)
         node.docker.host = try section.string("docker_host", default: "")
         if !node.docker.host.isEmpty && !(node.docker.host.hasPrefix("unix://") || node.docker.host.hasPrefix("tcp://")) {
