@@ -45,7 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from examples.common.processes import descendants, kill_group  # noqa: E402
+from examples.common.processes import descendants, kill_group, memory_kib  # noqa: E402
 
 TOOLS = ROOT.parent / "shared" / "tools"
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
@@ -76,23 +76,6 @@ def cpu_seconds(pid: int) -> float | None:
         return None
     fields = stat[stat.rindex(b")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICK   # fields 14 and 15 of stat(5)
-
-
-def memory_kib(pid: int) -> tuple[int, int] | None:
-    """(PSS, RSS) in KiB from /proc/PID/smaps_rollup, or None once it is gone."""
-    pss = rss = None
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-                elif line.startswith("Rss:"):
-                    rss = int(line.split()[1])
-    except OSError:
-        return None
-    if pss is None or rss is None:
-        return None
-    return pss, rss
 
 
 def argv_of(pid: int) -> list[str]:

@@ -43,6 +43,23 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def memory_kib(pid: int) -> tuple[int, int] | None:
+    """(PSS, RSS) of `pid` in KiB from /proc/PID/smaps_rollup, or None once it is gone."""
+    pss = rss = None
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                elif line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+    except OSError:
+        return None
+    if pss is None or rss is None:
+        return None
+    return pss, rss
+
+
 def kill_group(proc: subprocess.Popen, grace: float = 10, own_session: bool = False) -> None:
     """SIGTERM to the process (the node stops its workers and containers itself), then SIGKILL
     to its process group and to every descendant that is still there. `own_session`: it was

@@ -22,21 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "services"))
 
 from hostilenode import HostileNode  # noqa: E402
-from nodehelpers import descendants  # noqa: E402
+from nodehelpers import descendants, memory_kib  # noqa: E402
 
 
 def memory(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) in KiB."""
-    rss = pss = 0
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Rss:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-    except OSError:
-        pass
+    """(RSS, PSS) in KiB (zeros once the process is gone)."""
+    pss, rss = memory_kib(pid) or (0, 0)
     return rss, pss
 
 

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 # the process and devnet pieces (standard library only): one home for the examples and the tests
 from devnet import client as devnet_client  # noqa: E402
 from devnet.client import DEVNET_KEYS  # noqa: E402,F401
-from examples.common.processes import descendants, kill_group  # noqa: E402,F401
+from examples.common.processes import descendants, kill_group, memory_kib  # noqa: E402,F401
 
 NODE_BINARIES = ("infernet-node", "infernet-gateway", "infernet-compute", "infernet-chain",
                  "infernet-payment")
