@@ -28,6 +28,16 @@ final class DelegatedBusTests: XCTestCase {
             try gateway.start()
         }
 
+        /// A peer announcing itself as the chain worker, started.
+        func startChainWorker() throws -> BusPeer {
+            let chain = try BusPeer(options: BusPeer.Options(
+                endpoint: endpoint, identity: "chain-test",
+                announcement: PeerAnnouncement(service: .chain, pid: getpid()), heartbeatInterval: .milliseconds(50)),
+                logger: TestNode.logger())
+            try chain.start()
+            return chain
+        }
+
         func stop() {
             gateway.stop()
             broker.stop()
@@ -37,11 +47,7 @@ final class DelegatedBusTests: XCTestCase {
     func testChainWorkerReceivesTheMessage() async throws {
         let bus = try Bus()
         defer { bus.stop() }
-        let chain = try BusPeer(options: BusPeer.Options(
-            endpoint: bus.endpoint, identity: "chain-test",
-            announcement: PeerAnnouncement(service: .chain, pid: getpid()), heartbeatInterval: .milliseconds(50)),
-            logger: TestNode.logger())
-        try chain.start()
+        let chain = try bus.startChainWorker()
         defer { chain.stop() }
         let received = Task { () -> BusRequest? in
             for await request in chain.incoming {
@@ -77,11 +83,7 @@ final class DelegatedBusTests: XCTestCase {
     func testChainWorkerNotReadyIs503WithTheReason() async throws {
         let bus = try Bus()
         defer { bus.stop() }
-        let chain = try BusPeer(options: BusPeer.Options(
-            endpoint: bus.endpoint, identity: "chain-test",
-            announcement: PeerAnnouncement(service: .chain, pid: getpid()), heartbeatInterval: .milliseconds(50)),
-            logger: TestNode.logger())
-        try chain.start()
+        let chain = try bus.startChainWorker()
         defer { chain.stop() }
         var router = BusRouter(service: .chain)
         router.on(Methods.chain.delegatedSubscription) { _ in throw BusFailure(.unavailable, "not ready yet") }

@@ -48,6 +48,18 @@ final class BusRoundTripTests: XCTestCase {
         return peer
     }
 
+    /// A broker, a worker serving `echoRouter` for `containers` and a client; `body` gets the
+    /// client, and everything is stopped after it.
+    func withEchoWorker(containers: [String] = ["a"], _ body: (BusPeer) async throws -> Void) async throws {
+        let broker = try broker()
+        defer { broker.stop() }
+        let worker = try peer("w1", service: .compute, containers: containers)
+        let client = try peer("client", service: .gateway)
+        let serving = serveEcho(worker)
+        defer { serving.cancel(); worker.stop(); client.stop() }
+        try await body(client)
+    }
+
     static var echoRouter: BusRouter {
         var router = BusRouter(service: .compute)
         router.on(TestMethods.echo) { request in Echo(text: "echo:" + request.text) }
@@ -77,114 +89,93 @@ final class BusRoundTripTests: XCTestCase {
     }
 
     func testTypedCallAndStream() async throws {
-        let broker = try broker()
-        defer { broker.stop() }
-        let worker = try peer("w1", service: .compute, containers: ["a"])
-        let client = try peer("client", service: .gateway)
-        let serving = serveEcho(worker)
-        defer { serving.cancel(); worker.stop(); client.stop() }
+        try await withEchoWorker { client in
+            let response = try await client.call(TestMethods.echo, Echo(text: "hi"), containers: ["a"], timeout: .seconds(5))
+            XCTAssertEqual(response, Echo(text: "echo:hi"))
 
-        let response = try await client.call(TestMethods.echo, Echo(text: "hi"), containers: ["a"], timeout: .seconds(5))
-        XCTAssertEqual(response, Echo(text: "echo:hi"))
-
-        var chunks: [String] = []
-        var final: Echo?
-        for try await event in client.stream(TestMethods.chunks, Echo(text: "s"), containers: ["a"], timeout: .seconds(5)) {
-            switch event {
-            case .chunk(let text): chunks.append(text)
-            case .response(let response): final = response
+            var chunks: [String] = []
+            var final: Echo?
+            for try await event in client.stream(TestMethods.chunks, Echo(text: "s"), containers: ["a"], timeout: .seconds(5)) {
+                switch event {
+                case .chunk(let text): chunks.append(text)
+                case .response(let response): final = response
+                }
             }
+            XCTAssertEqual(chunks, ["a", "b", "c"])
+            XCTAssertEqual(final, Echo(text: "echo:s"))
         }
-        XCTAssertEqual(chunks, ["a", "b", "c"])
-        XCTAssertEqual(final, Echo(text: "echo:s"))
     }
 
     /// Every failure code a handler picks reaches the caller as that code, through the broker.
     func testFailureCodesSurviveTheTrip() async throws {
-        let broker = try broker()
-        defer { broker.stop() }
-        let worker = try peer("w1", service: .compute, containers: ["a"])
-        let client = try peer("client", service: .gateway)
-        let serving = serveEcho(worker)
-        defer { serving.cancel(); worker.stop(); client.stop() }
-        for code in BusFailure.Code.allCases {
-            do {
-                _ = try await client.call(TestMethods.fail, Echo(text: code.rawValue), timeout: .seconds(5))
-                XCTFail("\(code) must fail")
-            } catch {
-                XCTAssertEqual(error, .failed(BusFailure(code, "failed as asked: \(code.rawValue)")))
+        try await withEchoWorker { client in
+            for code in BusFailure.Code.allCases {
+                do throws(BusError) {
+                    _ = try await client.call(TestMethods.fail, Echo(text: code.rawValue), timeout: .seconds(5))
+                    XCTFail("\(code) must fail")
+                } catch {
+                    XCTAssertEqual(error, .failed(BusFailure(code, "failed as asked: \(code.rawValue)")))
+                }
             }
-        }
-        // The router's own answers travel the same way.
-        do {
-            _ = try await client.send(BusRequest(id: "bad", service: .compute, method: TestMethods.echo.name, body: "]["),
-                                      timeout: .seconds(5))
-            XCTFail("a body that is not JSON must be refused")
-        } catch {
-            XCTAssertEqual(error.failure?.code, .badRequest)
-            XCTAssertEqual(error.failure?.message, "malformed test.echo body: expected a Echo JSON object (not valid JSON)")
-        }
-        do {
-            _ = try await client.call(BusMethod<Echo, Echo>(.compute, "test.nope"), Echo(text: ""), timeout: .seconds(5))
-            XCTFail("an unknown method must be refused")
-        } catch {
-            XCTAssertEqual(error.failure?.code, .unknownMethod)
+            // The router's own answers travel the same way.
+            do throws(BusError) {
+                _ = try await client.send(BusRequest(id: "bad", service: .compute, method: TestMethods.echo.name, body: "]["),
+                                          timeout: .seconds(5))
+                XCTFail("a body that is not JSON must be refused")
+            } catch {
+                XCTAssertEqual(error.failure?.code, .badRequest)
+                XCTAssertEqual(error.failure?.message, "malformed test.echo body: expected a Echo JSON object (not valid JSON)")
+            }
+            do throws(BusError) {
+                _ = try await client.call(BusMethod<Echo, Echo>(.compute, "test.nope"), Echo(text: ""), timeout: .seconds(5))
+                XCTFail("an unknown method must be refused")
+            } catch {
+                XCTAssertEqual(error.failure?.code, .unknownMethod)
+            }
         }
     }
 
     /// A response that is not the method's response type is a typed error, not a crash.
     func testMismatchedResponseTypeIsABadResponse() async throws {
-        let broker = try broker()
-        defer { broker.stop() }
-        let worker = try peer("w1", service: .compute)
-        let client = try peer("client", service: .gateway)
-        let serving = serveEcho(worker)
-        defer { serving.cancel(); worker.stop(); client.stop() }
-        struct Other: Codable, Sendable { var number: Int }
-        let wrong = BusMethod<Echo, Other>(.compute, TestMethods.echo.name)
-        do {
-            _ = try await client.call(wrong, Echo(text: "x"), timeout: .seconds(5))
-            XCTFail("expected a bad response")
-        } catch {
-            XCTAssertEqual(error, .badResponse(method: "test.echo", reason: "missing field 'number'"))
+        try await withEchoWorker(containers: []) { client in
+            struct Other: Codable, Sendable { var number: Int }
+            let wrong = BusMethod<Echo, Other>(.compute, TestMethods.echo.name)
+            do throws(BusError) {
+                _ = try await client.call(wrong, Echo(text: "x"), timeout: .seconds(5))
+                XCTFail("expected a bad response")
+            } catch {
+                XCTAssertEqual(error, .badResponse(method: "test.echo", reason: "missing field 'number'"))
+            }
         }
     }
 
     func testManyConcurrentRequests() async throws {
-        let broker = try broker()
-        defer { broker.stop() }
-        let worker = try peer("w1", service: .compute, containers: ["a"])
-        let client = try peer("client", service: .gateway)
-        let serving = serveEcho(worker)
-        defer { serving.cancel(); worker.stop(); client.stop() }
-        let texts = try await withThrowingTaskGroup(of: String.self) { group in
-            for i in 0..<2_000 {
-                group.addTask {
-                    try await client.call(TestMethods.echo, Echo(text: "\(i)"), id: "r\(i)", containers: ["a"],
-                                          timeout: .seconds(10)).text
+        try await withEchoWorker { client in
+            let texts = try await withThrowingTaskGroup(of: String.self) { group in
+                for i in 0..<2_000 {
+                    group.addTask {
+                        try await client.call(TestMethods.echo, Echo(text: "\(i)"), id: "r\(i)", containers: ["a"],
+                                              timeout: .seconds(10)).text
+                    }
                 }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
-            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            XCTAssertEqual(texts.count, 2_000)
         }
-        XCTAssertEqual(texts.count, 2_000)
     }
 
     func testMalformedFramesAreCountedAndTheBrokerKeepsServing() async throws {
-        let broker = try broker()
-        defer { broker.stop() }
-        let worker = try peer("w1", service: .compute, containers: ["a"])
-        let client = try peer("client", service: .gateway)
-        let serving = serveEcho(worker)
-        defer { serving.cancel(); worker.stop(); client.stop() }
-        client.sendRaw([[0, 0, 0, 50, 1, 2]])
-        client.sendRaw([Array("not even a prefix".utf8)])
-        client.sendRaw([[0, 0, 0, 2] + Array("{}".utf8)])
-        client.sendRaw([[1], [2]])
-        let reply = try await client.call(TestMethods.echo, Echo(text: "ok"), containers: ["a"], timeout: .seconds(5))
-        XCTAssertEqual(reply.text, "echo:ok")
-        let stats = try await client.call(BrokerStatistics.method, BusEmpty(), timeout: .seconds(5))
-        XCTAssertEqual(stats.rejectedFrames, 4)
-        XCTAssertEqual(stats.peersByService["compute"], 1)
+        try await withEchoWorker { client in
+            client.sendRaw([[0, 0, 0, 50, 1, 2]])
+            client.sendRaw([Array("not even a prefix".utf8)])
+            client.sendRaw([[0, 0, 0, 2] + Array("{}".utf8)])
+            client.sendRaw([[1], [2]])
+            let reply = try await client.call(TestMethods.echo, Echo(text: "ok"), containers: ["a"], timeout: .seconds(5))
+            XCTAssertEqual(reply.text, "echo:ok")
+            let stats = try await client.call(BrokerStatistics.method, BusEmpty(), timeout: .seconds(5))
+            XCTAssertEqual(stats.rejectedFrames, 4)
+            XCTAssertEqual(stats.peersByService["compute"], 1)
+        }
     }
 
     func testWorkerLossRedispatchesToAnotherWorker() async throws {
