@@ -2,6 +2,8 @@ import Foundation
 
 /// Every message that crosses the bus. Requests and replies carry a service-specific body as
 /// JSON text, so the bus routes without knowing what compute, chain or payment exchange.
+/// The body travels after the envelope's JSON, not inside it (see `Frame`): the envelope's
+/// `Codable` form leaves it out.
 public enum BusMessage: Sendable, Equatable {
     /// A peer joins (or re-joins after a restart) and says what it serves.
     case ready(PeerAnnouncement)
@@ -40,7 +42,10 @@ public struct BusRequest: Codable, Sendable, Equatable {
     public var containers: [String]
     /// Streams are not re-dispatched when their worker dies (chunks were already relayed).
     public var stream: Bool
-    public var body: String
+    /// Not in the envelope's JSON: `Frame` carries it as raw bytes after the envelope.
+    public var body: String = ""
+
+    private enum CodingKeys: String, CodingKey { case id, service, method, containers, stream }
 
     public init(id: String, service: BusService, method: String, containers: [String] = [], stream: Bool = false, body: String) {
         self.id = id
@@ -56,7 +61,10 @@ public struct BusReply: Codable, Sendable, Equatable {
     public var id: String
     /// Set when the bus or the handler could not serve the request: `{"code", "message"}`.
     public var error: BusFailure?
-    public var body: String
+    /// Not in the envelope's JSON: `Frame` carries it as raw bytes after the envelope.
+    public var body: String = ""
+
+    private enum CodingKeys: String, CodingKey { case id, error }
 
     public init(id: String, error: BusFailure? = nil, body: String = "") {
         self.id = id
@@ -67,7 +75,10 @@ public struct BusReply: Codable, Sendable, Equatable {
 
 public struct BusChunk: Codable, Sendable, Equatable {
     public var id: String
-    public var data: String
+    /// Not in the envelope's JSON: `Frame` carries it as raw bytes after the envelope.
+    public var data: String = ""
+
+    private enum CodingKeys: String, CodingKey { case id }
 
     public init(id: String, data: String) {
         self.id = id
