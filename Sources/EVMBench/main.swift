@@ -87,5 +87,20 @@ let decodeRate = try measure("abi-decode", batch: 2000) {
 }
 print("ABI encode deliverCompute (\(calldata.count) B): \(format(encodeRate)) calls/s")
 print("ABI decode deliverCompute (\(calldata.count) B): \(format(decodeRate)) calls/s")
+// A Reader batch as the subscription sync reads it: 500 subscriptions of `readSubscriptionBatch`,
+// from the `eth_call` result's hex text to `Subscription` values.
+let batchOwner = (try? Address(hex: "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf")) ?? .zero
+let batch = (0..<500).map { index in
+    Subscription(owner: batchOwner, activeAt: UInt32(1_700_000_000 + index), period: 60, frequency: 10, redundancy: 1,
+                 containerID: Keccak256.hash("container-\(index)"), lazy: false, verifier: .zero,
+                 paymentAmount: 1_000_000, paymentToken: .zero, wallet: wallet)
+}
+let batchHex = Hex.encode(try InfernetABI.Reader.readSubscriptionBatch.encodeOutput([.array(batch.map(\.abiValue))]))
+let batchRate = try measure("reader-batch", batch: 5) {
+    let values = try InfernetABI.Reader.readSubscriptionBatch.decodeOutput(try Hex.decode(batchHex))
+    let decoded = try values[0].arrayValue().map { try Subscription(abiValue: $0) }
+    sink ^= UInt8(truncatingIfNeeded: decoded.count)
+}
+print("Reader batch of 500 subscriptions (\(batchHex.utf8.count / 1024) KiB of hex → Subscription): \(format(batchRate)) batches/s, \(String(format: "%.2f", 1000 / batchRate)) ms each")
 if sink == 0xFF { print("") }  // keeps the work observable
 secp256k1_context_destroy(context)

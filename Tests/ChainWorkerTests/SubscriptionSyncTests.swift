@@ -13,6 +13,8 @@ final class FakeSource: SubscriptionSource, @unchecked Sendable {
     var head: UInt64 = 100
     var readLimit = Int.max
     var failAll = false
+    /// Reads of ranges starting at or above this id fail.
+    var failFrom: UInt32 = .max
     private(set) var reads: [Range<UInt32>] = []
     var blocksRead: Set<UInt64> = []
 
@@ -35,7 +37,7 @@ final class FakeSource: SubscriptionSource, @unchecked Sendable {
         try lock.withLock {
             reads.append(ids)
             blocksRead.insert(block)
-            if failAll || ids.count > readLimit { throw RPCError.server(code: -32000, message: "out of gas", data: nil, url: "fake") }
+            if failAll || ids.count > readLimit || ids.lowerBound >= failFrom { throw RPCError.server(code: -32000, message: "out of gas", data: nil, url: "fake") }
             return ids.map { _subscriptions[$0] ?? Subscription(owner: .zero, activeAt: 0, period: 0, frequency: 0,
                                                                 redundancy: 0, containerID: Data(count: 32), lazy: false) }
         }
@@ -67,7 +69,9 @@ final class SubscriptionSyncTests: XCTestCase {
         let source = FakeSource()
         for _ in 0..<40 { _ = source.add(sub(period: 10, frequency: 1000)) }
         source.readLimit = 5
-        let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 16))
+        var oneAtATime = settings(batch: 16)
+        oneAtATime.readAhead = 0  // every read below is one the halving asked for
+        let sync = SubscriptionSync(source: source, store: store, settings: oneAtATime)
         let report = try await sync.syncOnce()
         XCTAssertEqual(report.block, 98, "reads trail the head by trail_head_blocks")
         XCTAssertEqual(source.blocksRead, [98])
@@ -97,6 +101,52 @@ final class SubscriptionSyncTests: XCTestCase {
         } catch {}
         let same = try await store.progress()
         XCTAssertEqual(same?.nextID, 41)
+    }
+
+    /// Batches commit while the next one is read; a read that fails for good still leaves every
+    /// batch read before it committed, with progress right after the last of them.
+    func testAFailedReadKeepsEveryEarlierBatchCommitted() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
+        let source = FakeSource()
+        for _ in 0..<20 { _ = source.add(sub(period: 10, frequency: 1000)) }
+        source.failFrom = 11
+        let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 5))
+        do {
+            _ = try await sync.syncOnce()
+            XCTFail("expected the read of id 11 to fail")
+        } catch {}
+        let progress = try await store.progress()
+        XCTAssertEqual(progress?.nextID, 11)
+        let stored = try await store.subscriptions()
+        XCTAssertEqual(stored.map(\.id), Array(1...10))
+
+        source.failFrom = .max
+        let report = try await sync.syncOnce()
+        XCTAssertEqual(report.newSubscriptions, 10)
+        let all = try await store.subscriptions()
+        XCTAssertEqual(all.map(\.id), Array(1...20))
+    }
+
+    /// With reads ahead, a sync without errors still reads every range once (reads in flight
+    /// together may reach the chain in either order).
+    func testReadsAheadReadEachBatchOnce() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
+        let source = FakeSource()
+        for _ in 0..<23 { _ = source.add(sub(period: 10, frequency: 1000)) }
+        var ahead = settings(batch: 5)
+        ahead.readAhead = 2
+        let report = try await SubscriptionSync(source: source, store: store, settings: ahead).syncOnce()
+        XCTAssertEqual(report.newSubscriptions, 23)
+        XCTAssertEqual(report.batches, 5)
+        XCTAssertEqual(source.reads.sorted { $0.lowerBound < $1.lowerBound }, [1..<6, 6..<11, 11..<16, 16..<21, 21..<24])
+        let stored = try await store.subscriptions()
+        XCTAssertEqual(stored.map(\.id), Array(1...23))
+        let progress = try await store.progress()
+        XCTAssertEqual(progress?.nextID, 24)
     }
 
     func testCancellationRefreshAndRestart() async throws {

@@ -28,6 +28,12 @@ final class PrimitivesTests: XCTestCase {
         XCTAssertEqual(try Hex.decode("00ff"), Data([0, 255]))
         XCTAssertThrowsError(try Hex.decode("0x123")) { XCTAssertEqual($0 as? HexError, .oddLength(3)) }
         XCTAssertThrowsError(try Hex.decode("0xgg"))
+        XCTAssertThrowsError(try Hex.decode("0Xab0z")) { XCTAssertEqual($0 as? HexError, .invalidCharacter("z", offset: 3)) }
+        XCTAssertThrowsError(try Hex.decode("x0")) { XCTAssertEqual($0 as? HexError, .invalidCharacter("x", offset: 0)) }
+        // A Reader batch's size, every byte value, round trip.
+        let large = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) })
+        XCTAssertEqual(try Hex.decode(Hex.encode(large)), large)
+        XCTAssertEqual(try Hex.decode(Hex.encode(large).uppercased().replacingOccurrences(of: "0X", with: "0x")), large)
         XCTAssertEqual(Data([0, 1, 0xab]).hexString, "0x0001ab")
     }
 

@@ -53,6 +53,20 @@ struct ABIDecoder {
         return Int(value)
     }
 
+    /// The word's value when it fits 64 bits (most uints: ids, times, counts), without the
+    /// `Data` a `BigUInt` of 32 bytes is built from.
+    private static func smallUInt(_ word: ArraySlice<UInt8>) -> UInt64? {
+        var value: UInt64 = 0
+        for (index, byte) in zip(0..., word) {
+            if index < 24 {
+                guard byte == 0 else { return nil }
+            } else {
+                value = value << 8 | UInt64(byte)
+            }
+        }
+        return value
+    }
+
     mutating func decodeTuple(count: Int, base: Int, typeAt: (Int) -> ABIType) throws(ABICodingError) -> [ABIValue] {
         var values: [ABIValue] = []
         values.reserveCapacity(count)
@@ -77,7 +91,7 @@ struct ABIDecoder {
         switch type {
         case .uint(let bits):
             let slice = try word(at: offset)
-            let value = BigUInt(Data(slice))
+            let value = Self.smallUInt(slice).map(BigUInt.init) ?? BigUInt(Data(slice))
             guard value.bitWidth <= bits else { throw .invalidPadding(type: type.canonicalName, offset: offset) }
             return .uint(value)
         case .int(let bits):

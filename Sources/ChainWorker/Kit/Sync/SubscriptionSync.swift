@@ -14,6 +14,11 @@ public struct SyncSettings: Sendable, Equatable {
     public var startingSubID: UInt32 = 0
     /// Pause between two batch reads of one sync.
     public var sleepBetweenBatches: Duration = .seconds(1)
+    /// Batch reads in flight ahead of the one being stored (when `sleepBetweenBatches` is zero):
+    /// enough for the chain to always have the next read while this process decodes the last
+    /// (a decode of 500 takes about as long as the devnet's read), few enough not to flood an
+    /// RPC provider. 0 reads one batch at a time.
+    public var readAhead = 2
     /// Pause between two syncs (`run`).
     public var syncPeriod: Duration = .milliseconds(500)
     /// How often a long sync logs its progress.
@@ -131,27 +136,89 @@ public actor SubscriptionSync<C: Clock> where C.Duration == Duration {
         var start = firstNew
         let total = report.nextID > start ? Int(report.nextID - start) : 0
         var lastLog = clock.now
-        while start < report.nextID {
-            if report.batches > 0 { try await clock.sleep(for: settings.sleepBetweenBatches) }
-            let wanted = start..<min(report.nextID, start &+ UInt32(clamping: batchSize.current))
-            let subscriptions = try await readBatch(wanted, block: report.block, report: &report)
-            let range = start..<(start + UInt32(subscriptions.count))
-            let stored = zip(range, subscriptions).compactMap { id, subscription in
-                subscription.exists ? StoredSubscription(id: id, subscription: subscription, syncedBlock: report.block) : nil
+        // Overlaps keep the chain, this process and SQLite busy at once. Unless
+        // `sleepBetweenBatches` spaces the reads, the batch awaited and the `settings.readAhead`
+        // after it are read (and decoded) together, so the chain reads the next while this one is
+        // decoded and stored; and each commit runs while later batches are read. A commit starts only after the one before it ended, so progress stays in id order
+        // and a restart resumes after the last committed batch. Every path out of here waits for
+        // the reads and the commit in flight.
+        var commit: Task<Void, any Error>?
+        var ahead: [Prefetch] = []
+        do {
+            while start < report.nextID {
+                keepReading(&ahead, from: start, below: report.nextID, block: report.block)
+                let subscriptions: [Subscription]
+                if let first = ahead.first, let early = await first.take(from: start) {
+                    ahead.removeFirst()
+                    subscriptions = early
+                    report.batches += 1
+                    batchSize.grow()
+                } else {
+                    await Prefetch.abandon(ahead)
+                    ahead = []
+                    if report.batches > 0 { try await clock.sleep(for: settings.sleepBetweenBatches) }
+                    let wanted = start..<min(report.nextID, start &+ UInt32(clamping: batchSize.current))
+                    subscriptions = try await readBatch(wanted, block: report.block, report: &report)
+                }
+                let range = start..<(start + UInt32(subscriptions.count))
+                // Before waiting for the last commit: the chain keeps reading meanwhile.
+                keepReading(&ahead, from: range.upperBound, below: report.nextID, block: report.block)
+                let stored = zip(range, subscriptions).compactMap { id, subscription in
+                    subscription.exists ? StoredSubscription(id: id, subscription: subscription, syncedBlock: report.block) : nil
+                }
+                try await commit?.value
+                let progress = SyncProgress(nextID: range.upperBound, headBlock: report.block)
+                commit = Task { [store] in try await store.save(stored, progress: progress) }
+                report.newSubscriptions += stored.count
+                start = range.upperBound
+                if lastLog.duration(to: clock.now) >= settings.progressLogInterval {
+                    lastLog = clock.now
+                    logger.info("subscription sync in progress", metadata: [
+                        "read": "\(total - Int(report.nextID - start))", "of": "\(total)", "next_id": "\(start)",
+                        "stored": "\(report.newSubscriptions)", "batch_size": "\(batchSize.current)",
+                    ])
+                }
             }
-            try await store.save(stored, progress: SyncProgress(nextID: range.upperBound, headBlock: report.block))
-            report.newSubscriptions += stored.count
-            start = range.upperBound
-            if lastLog.duration(to: clock.now) >= settings.progressLogInterval {
-                lastLog = clock.now
-                logger.info("subscription sync in progress", metadata: [
-                    "read": "\(total - Int(report.nextID - start))", "of": "\(total)", "next_id": "\(start)",
-                    "stored": "\(report.newSubscriptions)", "batch_size": "\(batchSize.current)",
-                ])
-            }
+            try await commit?.value
+        } catch {
+            await Prefetch.abandon(ahead)
+            _ = try? await commit?.value
+            throw error
         }
         if total == 0 {
             try await store.saveProgress(SyncProgress(nextID: max(firstNew, start), headBlock: report.block))
+        }
+    }
+
+    /// Starts reads until `ahead` holds the batch at `start` and `settings.readAhead` after it
+    /// (none when reads are spaced by `sleepBetweenBatches`, or `readAhead` is 0).
+    private func keepReading(_ ahead: inout [Prefetch], from start: UInt32, below end: UInt32, block: UInt64) {
+        guard settings.readAhead > 0, settings.sleepBetweenBatches == .zero else { return }
+        var from = ahead.last?.range.upperBound ?? start
+        while ahead.count <= settings.readAhead, from < end {
+            let next = from..<min(end, from &+ UInt32(clamping: batchSize.current))
+            ahead.append(Prefetch(range: next, read: Task { [source] in try await source.subscriptions(next, block: block) }))
+            from = next.upperBound
+        }
+    }
+
+    /// A batch read started before the sync asked for it.
+    private struct Prefetch {
+        let range: Range<UInt32>
+        let read: Task<[Subscription], any Error>
+
+        /// The subscriptions, when this read starts at `start` (its size may differ from the
+        /// batch size now: it was the size when the read began) and succeeded in full;
+        /// otherwise nil (the sync reads again, with its error handling).
+        func take(from start: UInt32) async -> [Subscription]? {
+            guard let subscriptions = try? await read.value else { return nil }
+            return range.lowerBound == start && subscriptions.count == range.count ? subscriptions : nil
+        }
+
+        /// Cancels reads no longer wanted and waits for them to end.
+        static func abandon(_ reads: [Prefetch]) async {
+            for prefetch in reads { prefetch.read.cancel() }
+            for prefetch in reads { _ = try? await prefetch.read.value }
         }
     }
 
