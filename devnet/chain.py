@@ -19,7 +19,7 @@ from eth_utils import keccak
 
 from .chainbase import (CALL_GAS_CAP, DEFAULT_BALANCE, DEFAULT_CHAIN_ID, DEFAULT_KEYS, GAS_LIMIT,  # noqa: F401
                         INITIAL_BASE_FEE, BlockExtras, ChainBase, RPCError, TxInfo, bumped, effective_gas_price,
-                        effective_tip, fee_caps, revert_error, tx_type)
+                        effective_tip, fee_caps, revert_error, search_gas_limit, tx_type)
 from .precompile_cache import install as install_precompile_cache
 
 install_precompile_cache()  # BN254 precompiles memoized: pure functions, seconds each in py-evm
@@ -193,24 +193,7 @@ class DevChain(ChainBase):
             raise RPCError(-32000, f"gas required exceeds allowance ({cap}) or always failing transaction: {type(comp.error).__name__}")
         intrinsic = tx.intrinsic_gas
         used = intrinsic + (tx.gas - intrinsic - comp.get_gas_remaining())  # before refunds
-        lo, hi = used - 1, cap
-        g = used
-        # the 63/64 rule may need more than `used`; grow quickly, then binary search
-        while g < cap:
-            _, c = run(g)
-            if not c.is_error:
-                hi = g
-                break
-            lo = g
-            g = min(cap, g + max(g // 64 + 2300, 1000))
-        while hi - lo > 1000:
-            mid = (lo + hi) // 2
-            _, c = run(mid)
-            if c.is_error:
-                lo = mid
-            else:
-                hi = mid
-        return hi
+        return search_gas_limit(lambda g: not run(g)[1].is_error, used, cap)
 
     # ------------------------------------------------------------------ state
     def get_balance(self, addr, tag="latest"):

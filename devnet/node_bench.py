@@ -40,6 +40,7 @@ from collections import Counter
 from eth_abi import encode
 from eth_utils import keccak
 
+from examples.common import config_overrides
 from devnet.client import DEVNET_KEYS, RPC, ROOT, ZERO, Devnet, RPCError, Signer, free_port
 
 
@@ -100,7 +101,7 @@ def created_id(receipt: dict, coordinator: str) -> int:
 
 class Node:
     def __init__(self, bin_dir: str, workdir: str, name: str, rpc_url: str, registry: str, key_index: int,
-                 container: str = "hello-world"):
+                 container: str = "hello-world", overrides: list[str] | None = None):
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir)
         self.data_dir = os.path.join(self.dir, "var")
@@ -114,6 +115,7 @@ class Node:
                       "snapshot_sync": {"sleep": 0, "sync_period": 0.1}},
             "node": {"data_dir": self.data_dir},
         }
+        config_overrides.apply(config, overrides or [])
         self.config_path = os.path.join(self.dir, "config.json")
         with open(self.config_path, "w") as f:
             json.dump(config, f, indent=2)
@@ -476,6 +478,8 @@ def main(argv=None):
     ap.add_argument("--block-time", type=float, default=1.0, help="devnet block time, seconds (default 1)")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, configs)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                    help="override a key of the node's config.json, e.g. --set node.delivery_concurrency=256 (repeatable)")
     ap.add_argument("--backends", default="pyrevm,pyevm", help="devnet execution backends to run on, in order")
     a = ap.parse_args(argv)
     n = a.latency or (2 if a.quick else 10)
@@ -536,7 +540,7 @@ def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
         say("starting the node ...")
         node_proxy = CountingProxy(devnet.url)
         procs.append(node_proxy)
-        node = Node(bin_dir, work, "node", node_proxy.url, addr["registry"], 2)
+        node = Node(bin_dir, work, "node", node_proxy.url, addr["registry"], 2, overrides=a.set)
         procs.append(node)
         node.wait_healthy()
         # first sync done (the baseline subscriptions are stored) before measuring
@@ -578,7 +582,7 @@ def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
         say(f"    baseline (Python reader): {bsec:.2f} s, {base_calls} RPC calls")
         proxy.reset()
         say("[c] snapshot sync: a fresh node through a counting RPC proxy ...")
-        node = Node(bin_dir, work, "sync-node", proxy.url, addr["registry"], 7)
+        node = Node(bin_dir, work, "sync-node", proxy.url, addr["registry"], 7, overrides=a.set)
         procs.append(node)
         deadline = time.monotonic() + max(120, total / 20)
         while node.next_id() < total + 1:

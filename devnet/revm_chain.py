@@ -33,7 +33,7 @@ from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
 from . import fasttx
 from .chainbase import (CALL_GAS_CAP, DEFAULT_BALANCE, DEFAULT_CHAIN_ID, GAS_LIMIT, INITIAL_BASE_FEE, BlockExtras,
-                        ChainBase, RPCError, TxInfo, effective_gas_price, revert_error, tx_type)
+                        ChainBase, RPCError, TxInfo, effective_gas_price, revert_error, search_gas_limit, tx_type)
 
 SPEC = "PRAGUE"
 ZERO = b"\x00" * 20
@@ -311,21 +311,7 @@ class RevmChain(ChainBase):
                 raise revert_error(out)
             raise RPCError(-32000, f"gas required exceeds allowance ({cap}) or always failing transaction: {r.reason}")
         used = r.gas_used + r.gas_refunded  # before refunds
-        lo, hi, g = used - 1, cap, used
-        # the 63/64 rule may need more than `used`; grow quickly, then binary search
-        while g < cap:
-            if self._run_call(evm, params, g)[0]:
-                hi = g
-                break
-            lo = g
-            g = min(cap, g + max(g // 64 + 2300, 1000))
-        while hi - lo > 1000:
-            mid = (lo + hi) // 2
-            if self._run_call(evm, params, mid)[0]:
-                hi = mid
-            else:
-                lo = mid
-        return hi
+        return search_gas_limit(lambda g: self._run_call(evm, params, g)[0], used, cap)
 
     # ------------------------------------------------------------------ mining
     def mine(self, timestamp: int | None = None):

@@ -45,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from examples.common import config_overrides  # noqa: E402
 from examples.common.processes import descendants, kill_group, memory_kib  # noqa: E402
 
 TOOLS = ROOT.parent / "shared" / "tools"
@@ -504,17 +505,10 @@ def main(argv: list[str] | None = None) -> int:
 
     directory = Path(tempfile.mkdtemp(prefix="infernet-bench-offchain-"))
     node = Node(bin_dir, directory, node_js, echo_js)
-    for item in args.set:
-        key, _, value = item.partition("=")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as e:
-            raise BenchError(f"--set {item}: the value is not JSON ({e})") from None
-        *sections, last = key.split(".")
-        target = node.config
-        for section in sections:
-            target = target.setdefault(section, {})
-        target[last] = parsed
+    try:
+        config_overrides.apply(node.config, args.set)
+    except ValueError as e:
+        raise BenchError(str(e)) from None
     report: dict = {"bin": str(bin_dir), "node_js_version": node_version, "clients": args.client_counts,
                     "duration_s": args.duration, "warmup_s": args.warmup, "repeat": args.repeat,
                     "poll_interval_ms": args.poll_interval, "directory": str(directory), "config_set": args.set}
