@@ -9,14 +9,16 @@
   c. snapshot sync: S subscriptions created in bulk (contracts/src/BulkSubscriber.vy, ~220 per
      transaction), then a fresh node syncs them through its normal path (Coordinator.id, Reader
      batches) via a counting JSON-RPC proxy; seconds until its chain store has all of them and RPC
-     calls used. Baseline: a Python reader doing the same Reader.readSubscriptionBatch calls.
+     calls used, and the phases of its Reader reads (before the first, with one in flight, with
+     none in flight). Baseline: a Python reader doing the same Reader.readSubscriptionBatch calls.
 
 The node reaches the devnet through a counting JSON-RPC proxy in a, b and c, so b also prints the
 node's JSON-RPC calls per delivery. `--backends pyrevm,pyevm` (the default) runs everything once per
 devnet execution backend and prints the two side by side.
 
 Usage: python -m devnet.node_bench [--bin DIR] [--quick] [--latency N] [--requests M] [--subscriptions S]
-       [--backends pyrevm,pyevm]
+       [--backends pyrevm,pyevm] [--block-time SECONDS] [--set KEY=JSON ...] [--keep]
+--set overrides a key of the node's config.json (e.g. node.delivery_concurrency=256).
 --bin defaults to `swift build -c release --show-bin-path` (build it first). Prints one line per
 figure; `--json FILE` also writes them as JSON.
 """
@@ -628,6 +630,9 @@ def report(figures: dict, backend: str, n: int, m: int, block_time: float):
         say(f"   {name + ':':9s} {fmt_tp(r)}")
     say(f"   node/baseline: {tn['deliveries_per_s'] / tb['deliveries_per_s'] * 100:.0f} %; node JSON-RPC calls per delivery: "
         f"{tn['rpc_calls_per_delivery']:.1f} ({json.dumps(tn['rpc_calls_by_method'], sort_keys=True)})")
+    if block_time >= 0.5:
+        say(f"   (the devnet seals a block when full or every {block_time:g} s, so a run ends at a fill or at a tick: "
+            f"read deliveries/s over several runs, or with --block-time 0.1; docs/benchmarks.md)")
     sy, sb = figures["sync"], figures["sync_baseline"]
     say(f"c. snapshot sync of {sy['subscriptions']} subscriptions (fresh node, sleep 0, batch_size 500):")
     say(f"   node:     {sy['seconds_from_launch']:.2f} s from launch ({sy['seconds_from_first_rpc']:.2f} s from its first RPC call), "
