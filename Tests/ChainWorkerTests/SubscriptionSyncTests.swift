@@ -3,6 +3,7 @@ import EVM
 import InfernetSDK
 import Foundation
 import InfernetCore
+import Synchronization
 import XCTest
 
 /// An in-memory chain: subscriptions by id, a head, and a Reader that fails above a batch limit.
@@ -15,6 +16,8 @@ final class FakeSource: SubscriptionSource, @unchecked Sendable {
     var failAll = false
     /// Reads of ranges starting at or above this id fail.
     var failFrom: UInt32 = .max
+    /// Called with each range read, inside the read.
+    var onRead: (@Sendable (Range<UInt32>) -> Void)?
     private(set) var reads: [Range<UInt32>] = []
     var blocksRead: Set<UInt64> = []
 
@@ -37,6 +40,7 @@ final class FakeSource: SubscriptionSource, @unchecked Sendable {
         try lock.withLock {
             reads.append(ids)
             blocksRead.insert(block)
+            onRead?(ids)
             if failAll || ids.count > readLimit || ids.lowerBound >= failFrom { throw RPCError.server(code: -32000, message: "out of gas", data: nil, url: "fake") }
             return ids.map { _subscriptions[$0] ?? Subscription(owner: .zero, activeAt: 0, period: 0, frequency: 0,
                                                                 redundancy: 0, containerID: Data(count: 32), lazy: false) }
@@ -147,6 +151,37 @@ final class SubscriptionSyncTests: XCTestCase {
         XCTAssertEqual(stored.map(\.id), Array(1...23))
         let progress = try await store.progress()
         XCTAssertEqual(progress?.nextID, 24)
+    }
+
+    /// A cancelled sync (the node shutting down) stops within a batch or two, not after the whole
+    /// snapshot, and what it stored is a committed prefix.
+    func testACancelledSyncStopsAtTheNextBatch() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
+        let source = FakeSource()
+        for _ in 0..<100 { _ = source.add(sub(period: 10, frequency: 1000)) }
+        let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 5))
+        let handle = Mutex<Task<SyncReport, any Error>?>(nil)
+        source.onRead = { _ in handle.withLock { $0?.cancel() } }
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            for await _ in gate { break }
+            return try await sync.syncOnce()
+        }
+        handle.withLock { $0 = task }
+        open.yield()
+        open.finish()
+        do {
+            _ = try await task.value
+            XCTFail("expected the sync to stop")
+        } catch {
+            XCTAssertTrue(error is CancellationError, "\(error)")
+        }
+        XCTAssertLessThanOrEqual(source.reads.count, 2 + SyncSettings().readAhead, "\(source.reads)")
+        let progress = try await store.progress()
+        let stored = try await store.subscriptions()
+        XCTAssertEqual(stored.map(\.id), Array(1..<(progress?.nextID ?? 1)))
     }
 
     func testCancellationRefreshAndRestart() async throws {

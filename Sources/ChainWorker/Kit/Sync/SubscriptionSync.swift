@@ -138,14 +138,16 @@ public actor SubscriptionSync<C: Clock> where C.Duration == Duration {
         var lastLog = clock.now
         // Overlaps keep the chain, this process and SQLite busy at once. Unless
         // `sleepBetweenBatches` spaces the reads, the batch awaited and the `settings.readAhead`
-        // after it are read (and decoded) together, so the chain reads the next while this one is
-        // decoded and stored; and each commit runs while later batches are read. A commit starts only after the one before it ended, so progress stays in id order
-        // and a restart resumes after the last committed batch. Every path out of here waits for
-        // the reads and the commit in flight.
+        // after it are read (and decoded) together, so the chain reads the next while this one
+        // is decoded and stored; and each commit runs while later batches are read. A commit
+        // starts only after the one before it ended, so progress stays in id order and a restart
+        // resumes after the last committed batch. Every path out of here (cancellation, checked
+        // each batch, included) waits for the reads and the commit in flight.
         var commit: Task<Void, any Error>?
         var ahead: [Prefetch] = []
         do {
             while start < report.nextID {
+                try Task.checkCancellation()
                 keepReading(&ahead, from: start, below: report.nextID, block: report.block)
                 let subscriptions: [Subscription]
                 if let first = ahead.first, let early = await first.take(from: start) {
