@@ -44,7 +44,7 @@ public struct ABIEvent: Hashable, Sendable, CustomStringConvertible {
         self.init(name: name, parameters: parameters, anonymous: anonymous)
     }
 
-    public var signature: String { name + "(" + parameters.map(\.type.canonicalName).joined(separator: ",") + ")" }
+    public var signature: String { canonicalSignature(name, parameters.map(\.type)) }
     public var description: String { signature }
 
     /// topic0: Keccak-256 of the signature.

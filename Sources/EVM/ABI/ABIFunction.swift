@@ -13,16 +13,25 @@ func parseSignature(_ signature: String) throws(ABITypeError) -> (name: String, 
     return (name, try ABIType.parseList(inside))
 }
 
+/// `name(type1,type2)`: what a function's, an error's or an event's selector hashes.
+func canonicalSignature(_ name: String, _ types: [ABIType]) -> String {
+    name + "(" + types.map(\.canonicalName).joined(separator: ",") + ")"
+}
+
 /// A contract function: its selector, calldata encoding and return-data decoding.
 public struct ABIFunction: Hashable, Sendable, CustomStringConvertible {
     public let name: String
     public let inputs: [ABIType]
     public let outputs: [ABIType]
+    /// The first four bytes of the Keccak-256 of the signature. Kept, not recomputed: every
+    /// `eth_call` and transaction the node makes encodes a call.
+    public let selector: Data
 
     public init(name: String, inputs: [ABIType], outputs: [ABIType] = []) {
         self.name = name
         self.inputs = inputs
         self.outputs = outputs
+        selector = Keccak256.hash(canonicalSignature(name, inputs)).prefix(4)
     }
 
     /// From a signature such as `"transfer(address,uint256)"` and return types such as `"bool"`.
@@ -32,11 +41,8 @@ public struct ABIFunction: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The canonical signature `name(type1,type2)`.
-    public var signature: String { name + "(" + inputs.map(\.canonicalName).joined(separator: ",") + ")" }
+    public var signature: String { canonicalSignature(name, inputs) }
     public var description: String { signature }
-
-    /// The first four bytes of the Keccak-256 of the signature.
-    public var selector: Data { Keccak256.hash(signature).prefix(4) }
 
     /// Selector followed by the encoded arguments.
     public func encodeCall(_ arguments: [ABIValue]) throws(ABICodingError) -> Data {
@@ -77,7 +83,7 @@ public struct ABICustomError: Hashable, Sendable, CustomStringConvertible {
         self.init(name: parsed.name, inputs: parsed.types)
     }
 
-    public var signature: String { name + "(" + inputs.map(\.canonicalName).joined(separator: ",") + ")" }
+    public var signature: String { canonicalSignature(name, inputs) }
     public var description: String { signature }
     public var selector: Data { Keccak256.hash(signature).prefix(4) }
 

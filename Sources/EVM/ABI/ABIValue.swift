@@ -4,7 +4,7 @@ import Foundation
 /// A value to encode as, or decoded from, an `ABIType`.
 ///
 /// `bytes` holds both `bytes` and `bytesN` values; `array` holds both `T[]` and `T[k]`.
-public indirect enum ABIValue: Hashable, Sendable {
+public enum ABIValue: Hashable, Sendable {
     case uint(BigUInt)
     case int(BigInt)
     case address(Address)
