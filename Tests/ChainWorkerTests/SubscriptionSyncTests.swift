@@ -66,122 +66,120 @@ final class SubscriptionSyncTests: XCTestCase {
         return settings
     }
 
-    func testBatchesHalveOnErrorsAndGrowBack() async throws {
+    /// A fresh store in a temporary directory, and a source holding `count` live subscriptions.
+    func withStoreAndSource(subscriptions count: Int, _ body: (ChainStore, FakeSource) async throws -> Void) async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
         let source = FakeSource()
-        for _ in 0..<40 { _ = source.add(sub(period: 10, frequency: 1000)) }
-        source.readLimit = 5
-        var oneAtATime = settings(batch: 16)
-        oneAtATime.readAhead = 0  // every read below is one the halving asked for
-        let sync = SubscriptionSync(source: source, store: store, settings: oneAtATime)
-        let report = try await sync.syncOnce()
-        XCTAssertEqual(report.block, 98, "reads trail the head by trail_head_blocks")
-        XCTAssertEqual(source.blocksRead, [98])
-        XCTAssertEqual(report.nextID, 41)
-        XCTAssertEqual(report.newSubscriptions, 40)
-        XCTAssertGreaterThan(report.batchSizeReductions, 0)
-        // Every id read exactly once among successful reads, contiguous, start inclusive/end exclusive.
-        let good = source.reads.filter { $0.count <= 5 }
-        XCTAssertEqual(good.first?.lowerBound, 1)
-        XCTAssertEqual(good.last?.upperBound, 41)
-        for (a, b) in zip(good, good.dropFirst()) where b.lowerBound != 1 { XCTAssertLessThanOrEqual(a.upperBound, b.upperBound) }
-        // The size grew back towards 16 after successes, then shrank again: reads of 8 were tried after 4-sized ones.
-        let sizes = source.reads.map(\.count)
-        XCTAssertTrue(sizes.contains(16)); XCTAssertTrue(sizes.contains(4)); XCTAssertTrue(sizes.contains(8))
-        let stored = try await store.subscriptions()
-        XCTAssertEqual(stored.map(\.id), Array(1...40))
-        let progress = try await store.progress()
-        XCTAssertEqual(progress, SyncProgress(nextID: 41, headBlock: 98))
+        for _ in 0..<count { _ = source.add(sub(period: 10, frequency: 1000)) }
+        try await body(store, source)
+    }
 
-        // Size 1 still failing: the error surfaces and progress stays.
-        _ = source.add(sub())
-        source.head += 1  // a new subscription comes with a new block
-        source.failAll = true
-        do {
-            _ = try await sync.syncOnce()
-            XCTFail("expected an error")
-        } catch {}
-        let same = try await store.progress()
-        XCTAssertEqual(same?.nextID, 41)
+    func testBatchesHalveOnErrorsAndGrowBack() async throws {
+        try await withStoreAndSource(subscriptions: 40) { store, source in
+            source.readLimit = 5
+            var oneAtATime = settings(batch: 16)
+            oneAtATime.readAhead = 0  // every read below is one the halving asked for
+            let sync = SubscriptionSync(source: source, store: store, settings: oneAtATime)
+            let report = try await sync.syncOnce()
+            XCTAssertEqual(report.block, 98, "reads trail the head by trail_head_blocks")
+            XCTAssertEqual(source.blocksRead, [98])
+            XCTAssertEqual(report.nextID, 41)
+            XCTAssertEqual(report.newSubscriptions, 40)
+            XCTAssertGreaterThan(report.batchSizeReductions, 0)
+            // Every id read exactly once among successful reads, contiguous, start inclusive/end exclusive.
+            let good = source.reads.filter { $0.count <= 5 }
+            XCTAssertEqual(good.first?.lowerBound, 1)
+            XCTAssertEqual(good.last?.upperBound, 41)
+            for (a, b) in zip(good, good.dropFirst()) where b.lowerBound != 1 { XCTAssertLessThanOrEqual(a.upperBound, b.upperBound) }
+            // The size grew back towards 16 after successes, then shrank again: reads of 8 were tried after 4-sized ones.
+            let sizes = source.reads.map(\.count)
+            XCTAssertTrue(sizes.contains(16)); XCTAssertTrue(sizes.contains(4)); XCTAssertTrue(sizes.contains(8))
+            let stored = try await store.subscriptions()
+            XCTAssertEqual(stored.map(\.id), Array(1...40))
+            let progress = try await store.progress()
+            XCTAssertEqual(progress, SyncProgress(nextID: 41, headBlock: 98))
+
+            // Size 1 still failing: the error surfaces and progress stays.
+            _ = source.add(sub())
+            source.head += 1  // a new subscription comes with a new block
+            source.failAll = true
+            do {
+                _ = try await sync.syncOnce()
+                XCTFail("expected an error")
+            } catch {}
+            let same = try await store.progress()
+            XCTAssertEqual(same?.nextID, 41)
+        }
     }
 
     /// Batches commit while the next one is read; a read that fails for good still leaves every
     /// batch read before it committed, with progress right after the last of them.
     func testAFailedReadKeepsEveryEarlierBatchCommitted() async throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
-        let source = FakeSource()
-        for _ in 0..<20 { _ = source.add(sub(period: 10, frequency: 1000)) }
-        source.failFrom = 11
-        let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 5))
-        do {
-            _ = try await sync.syncOnce()
-            XCTFail("expected the read of id 11 to fail")
-        } catch {}
-        let progress = try await store.progress()
-        XCTAssertEqual(progress?.nextID, 11)
-        let stored = try await store.subscriptions()
-        XCTAssertEqual(stored.map(\.id), Array(1...10))
+        try await withStoreAndSource(subscriptions: 20) { store, source in
+            source.failFrom = 11
+            let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 5))
+            do {
+                _ = try await sync.syncOnce()
+                XCTFail("expected the read of id 11 to fail")
+            } catch {}
+            let progress = try await store.progress()
+            XCTAssertEqual(progress?.nextID, 11)
+            let stored = try await store.subscriptions()
+            XCTAssertEqual(stored.map(\.id), Array(1...10))
 
-        source.failFrom = .max
-        let report = try await sync.syncOnce()
-        XCTAssertEqual(report.newSubscriptions, 10)
-        let all = try await store.subscriptions()
-        XCTAssertEqual(all.map(\.id), Array(1...20))
+            source.failFrom = .max
+            let report = try await sync.syncOnce()
+            XCTAssertEqual(report.newSubscriptions, 10)
+            let all = try await store.subscriptions()
+            XCTAssertEqual(all.map(\.id), Array(1...20))
+        }
     }
 
     /// With reads ahead, a sync without errors still reads every range once (reads in flight
     /// together may reach the chain in either order).
     func testReadsAheadReadEachBatchOnce() async throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
-        let source = FakeSource()
-        for _ in 0..<23 { _ = source.add(sub(period: 10, frequency: 1000)) }
-        var ahead = settings(batch: 5)
-        ahead.readAhead = 2
-        let report = try await SubscriptionSync(source: source, store: store, settings: ahead).syncOnce()
-        XCTAssertEqual(report.newSubscriptions, 23)
-        XCTAssertEqual(report.batches, 5)
-        XCTAssertEqual(source.reads.sorted { $0.lowerBound < $1.lowerBound }, [1..<6, 6..<11, 11..<16, 16..<21, 21..<24])
-        let stored = try await store.subscriptions()
-        XCTAssertEqual(stored.map(\.id), Array(1...23))
-        let progress = try await store.progress()
-        XCTAssertEqual(progress?.nextID, 24)
+        try await withStoreAndSource(subscriptions: 23) { store, source in
+            var ahead = settings(batch: 5)
+            ahead.readAhead = 2
+            let report = try await SubscriptionSync(source: source, store: store, settings: ahead).syncOnce()
+            XCTAssertEqual(report.newSubscriptions, 23)
+            XCTAssertEqual(report.batches, 5)
+            XCTAssertEqual(source.reads.sorted { $0.lowerBound < $1.lowerBound }, [1..<6, 6..<11, 11..<16, 16..<21, 21..<24])
+            let stored = try await store.subscriptions()
+            XCTAssertEqual(stored.map(\.id), Array(1...23))
+            let progress = try await store.progress()
+            XCTAssertEqual(progress?.nextID, 24)
+        }
     }
 
     /// A cancelled sync (the node shutting down) stops within a batch or two, not after the whole
     /// snapshot, and what it stored is a committed prefix.
     func testACancelledSyncStopsAtTheNextBatch() async throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try ChainStore(path: ChainStore.path(dataDirectory: directory.path))
-        let source = FakeSource()
-        for _ in 0..<100 { _ = source.add(sub(period: 10, frequency: 1000)) }
-        let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 5))
-        let handle = Mutex<Task<SyncReport, any Error>?>(nil)
-        source.onRead = { _ in handle.withLock { $0?.cancel() } }
-        let (gate, open) = AsyncStream<Void>.makeStream()
-        let task = Task {
-            for await _ in gate { break }
-            return try await sync.syncOnce()
+        try await withStoreAndSource(subscriptions: 100) { store, source in
+            let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 5))
+            let handle = Mutex<Task<SyncReport, any Error>?>(nil)
+            source.onRead = { _ in handle.withLock { $0?.cancel() } }
+            let (gate, open) = AsyncStream<Void>.makeStream()
+            let task = Task {
+                for await _ in gate { break }
+                return try await sync.syncOnce()
+            }
+            handle.withLock { $0 = task }
+            open.yield()
+            open.finish()
+            do {
+                _ = try await task.value
+                XCTFail("expected the sync to stop")
+            } catch {
+                XCTAssertTrue(error is CancellationError, "\(error)")
+            }
+            XCTAssertLessThanOrEqual(source.reads.count, 2 + SyncSettings().readAhead, "\(source.reads)")
+            let progress = try await store.progress()
+            let stored = try await store.subscriptions()
+            XCTAssertEqual(stored.map(\.id), Array(1..<(progress?.nextID ?? 1)))
         }
-        handle.withLock { $0 = task }
-        open.yield()
-        open.finish()
-        do {
-            _ = try await task.value
-            XCTFail("expected the sync to stop")
-        } catch {
-            XCTAssertTrue(error is CancellationError, "\(error)")
-        }
-        XCTAssertLessThanOrEqual(source.reads.count, 2 + SyncSettings().readAhead, "\(source.reads)")
-        let progress = try await store.progress()
-        let stored = try await store.subscriptions()
-        XCTAssertEqual(stored.map(\.id), Array(1..<(progress?.nextID ?? 1)))
     }
 
     func testCancellationRefreshAndRestart() async throws {
