@@ -65,11 +65,6 @@ public struct WorkerSpec: Sendable, Equatable {
         return specs
     }
 
-    /// The workers from the separate executables in `binDirectory`.
-    public static func workers(for config: NodeConfig, configPath: String, endpoint: String, binDirectory: String) -> [WorkerSpec] {
-        workers(for: config, configPath: configPath, endpoint: endpoint, launch: .separate(binDirectory: binDirectory))
-    }
-
     /// The directory of the running executable, where the worker executables are installed too.
     public static func defaultBinDirectory() -> String {
         if let override = ProcessInfo.processInfo.environment["INFERNET_BIN_DIR"], !override.isEmpty { return override }

@@ -66,15 +66,4 @@ extension ChainStore {
             return subscriptions
         }
     }
-
-    /// One-shot subscriptions (period 0) whose only interval this node has settled (delivered,
-    /// failed or skipped): nothing about them can matter to this node any more.
-    public func settledCallbackIDs() async throws -> Set<UInt32> {
-        try await pool.read { db in
-            Set(try Int64.fetchAll(db, sql: """
-                SELECT d.subscription_id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-                WHERE s.period = 0 AND d.interval = 1 AND d.status IN ('delivered', 'failed', 'skipped')
-                """).map { UInt32($0) })
-        }
-    }
 }
