@@ -6,8 +6,29 @@ public protocol ContractCaller: Sendable {
     func call(_ request: CallRequest, block: BlockTag) async throws -> Data
 }
 
+/// Something that sends one JSON-RPC call and returns its result: the client, or a batcher in
+/// front of it (the chain worker's `RPCBatcher`).
+public protocol RPCRequesting: Sendable {
+    func request(_ method: String, _ params: [RPCValue]) async throws -> RPCValue
+}
+
+/// `eth_call` and `eth_estimateGas` with their results decoded, over any requester.
+extension RPCRequesting {
+    /// `eth_call`; a revert throws `RPCError.server` whose `revertReason` decodes the data.
+    public func call(_ call: CallRequest, block: BlockTag = .latest) async throws -> Data {
+        let result = try await request("eth_call", [call.rpcValue, block.rpcValue])
+        return try RPCObjectReader.bytes(result, context: "eth_call")
+    }
+
+    public func estimateGas(_ call: CallRequest, block: BlockTag? = nil) async throws -> UInt64 {
+        var params = [call.rpcValue]
+        if let block { params.append(block.rpcValue) }
+        return try RPCObjectReader.uint64(try await request("eth_estimateGas", params), context: "eth_estimateGas")
+    }
+}
+
 /// Typed Ethereum methods the node uses.
-extension JSONRPCClient: ContractCaller {
+extension JSONRPCClient: ContractCaller, RPCRequesting {
     public func chainID() async throws -> UInt64 {
         try decodeUInt64(try await request("eth_chainId"), "eth_chainId")
     }
@@ -52,18 +73,6 @@ extension JSONRPCClient: ContractCaller {
         return result.isNull ? nil : try Block(rpc: result)
     }
 
-    /// `eth_call`; a revert throws `RPCError.server` whose `revertReason` decodes the data.
-    public func call(_ call: CallRequest, block: BlockTag = .latest) async throws -> Data {
-        let result = try await request("eth_call", [call.rpcValue, block.rpcValue])
-        return try RPCObjectReader.bytes(result, context: "eth_call")
-    }
-
-    public func estimateGas(_ call: CallRequest, block: BlockTag? = nil) async throws -> UInt64 {
-        var params = [call.rpcValue]
-        if let block { params.append(block.rpcValue) }
-        return try decodeUInt64(try await request("eth_estimateGas", params), "eth_estimateGas")
-    }
-
     public func gasPrice() async throws -> BigUInt {
         try RPCObjectReader.uint(try await request("eth_gasPrice"), context: "eth_gasPrice")
     }
@@ -91,6 +100,17 @@ extension JSONRPCClient: ContractCaller {
 
     public func sendRawTransaction(_ transaction: SignedTransaction) async throws -> Data {
         try await sendRawTransaction(transaction.raw)
+    }
+
+    /// Several signed transactions in one JSON-RPC batch, in order: each one's hash, or the
+    /// chain's refusal of it.
+    public func sendRawTransactions(_ raws: [Data]) async throws -> [Result<Data, RPCError>] {
+        let replies = try await batch(raws.map { (method: "eth_sendRawTransaction", params: [.string($0.hexString)]) })
+        return replies.map { reply in
+            reply.flatMap { value in
+                Result { () throws(RPCError) -> Data in try RPCObjectReader.bytes(value, context: "eth_sendRawTransaction") }
+            }
+        }
     }
 
     /// The receipt, or nil while the transaction is pending or unknown.

@@ -2,8 +2,7 @@ import EVM
 import Foundation
 
 /// What `RPCBatcher` sends through: single calls and JSON-RPC batches (the client; a fake in tests).
-public protocol RPCBatchSender: Sendable {
-    func request(_ method: String, _ params: [RPCValue]) async throws -> RPCValue
+public protocol RPCBatchSender: RPCRequesting {
     func batch(_ calls: [(method: String, params: [RPCValue])]) async throws -> [Result<RPCValue, RPCError>]
 }
 
@@ -15,7 +14,8 @@ extension JSONRPCClient: RPCBatchSender {}
 /// `maxBatchSize`). The same calls, in fewer HTTP requests: with many deliveries under way the RPC
 /// node (and the node's own HTTP client) parses one request per batch instead of one per call.
 /// Each call's answer, or its own JSON-RPC error (a revert, with its data), goes to its caller.
-public actor RPCBatcher: ContractCaller {
+/// `call` and `estimateGas` decode results as the client does (`RPCRequesting`).
+public actor RPCBatcher: ContractCaller, RPCRequesting {
     private let sender: any RPCBatchSender
     public let maxBatchSize: Int
     private let queue: LeaderQueue<Call, RPCValue>
@@ -54,23 +54,5 @@ public actor RPCBatcher: ContractCaller {
         } catch {
             return group.map { _ in .failure(error) }
         }
-    }
-
-    /// `eth_call` (a revert throws `RPCError.server` whose `revertReason` decodes the data).
-    public func call(_ request: CallRequest, block: BlockTag) async throws -> Data {
-        let value = try await self.request("eth_call", [request.rpcValue, block.rpcValue])
-        guard let text = value.stringValue, let data = Data(hex: text) else {
-            throw RPCError.invalidResponse("eth_call result is not hex data", method: "eth_call")
-        }
-        return data
-    }
-
-    /// `eth_estimateGas` at the latest block.
-    public func estimateGas(_ call: CallRequest) async throws -> UInt64 {
-        let value = try await request("eth_estimateGas", [call.rpcValue])
-        guard let text = value.stringValue, let gas = UInt64(Hex.stripPrefix(text), radix: 16) else {
-            throw RPCError.invalidResponse("eth_estimateGas result is not a quantity", method: "eth_estimateGas")
-        }
-        return gas
     }
 }

@@ -17,20 +17,7 @@ public protocol TransactionChain: Sendable {
     func block(_ tag: BlockTag) async throws -> Block?
 }
 
-extension JSONRPCClient: TransactionChain {
-    /// One JSON-RPC batch of `eth_sendRawTransaction`; the chain takes them in order.
-    public func sendRawTransactions(_ raws: [Data]) async throws -> [Result<Data, RPCError>] {
-        let replies = try await batch(raws.map { (method: "eth_sendRawTransaction", params: [.string($0.hexString)]) })
-        return replies.map { reply in
-            reply.flatMap { value in
-                guard let text = value.stringValue, let hash = Data(hex: text) else {
-                    return .failure(.invalidResponse("not a transaction hash", method: "eth_sendRawTransaction"))
-                }
-                return .success(hash)
-            }
-        }
-    }
-}
+extension JSONRPCClient: TransactionChain {}
 
 /// The transaction manager's settings (`node.max_fee_per_gas_gwei`, `fee_bump_blocks`, `confirmations`).
 public struct TransactionSettings: Sendable, Equatable {
