@@ -492,6 +492,10 @@ def main(argv=None):
         if not os.access(os.path.join(bin_dir, exe), os.X_OK):
             raise SystemExit(f"{bin_dir}/{exe} not found: build first (swift build -c release) or pass --bin DIR")
 
+    try:
+        config_overrides.apply({}, a.set)  # a bad --set is refused here, not after the devnet is up
+    except ValueError as e:
+        ap.error(str(e))
     backends = [b for b in a.backends.split(",") if b]
     for b in backends:
         if b not in ("pyrevm", "pyevm"):
