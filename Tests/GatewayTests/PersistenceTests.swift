@@ -100,6 +100,30 @@ final class PersistenceTests: XCTestCase {
         XCTAssertEqual(untouched["result"]?["error"], "old")
     }
 
+    /// Only jobs running when the store was opened are sent again: a job this run accepted before
+    /// the dispatcher read its leftovers is already being sent (a second send superseded the
+    /// first, and the job read `failed` while it ran: a CI failure of StatusWaitTests).
+    func testLeftoversAreTheJobsRunningWhenTheStoreOpenedOnly() async throws {
+        let path = JobStore.path(dataDirectory: try TestNode.tempDirectory().path)
+        try await JobStore(path: path).running { store in
+            try await store.save([self.record("left-1"), self.record("left-2"), self.record("left-3", client: "10.0.0.1")])
+        }
+        let store = try JobStore(path: path)
+        try await store.running { store in
+            try await store.save(self.record("accepted-after-open"))
+            var finished = self.record("left-2")
+            finished.status = .success
+            finished.result = #"{"container":"echo","output":{}}"#
+            try await store.finish(finished)
+        }
+        let leftovers = try await store.takeLeftovers().map(\.id)
+        XCTAssertEqual(Set(leftovers), ["left-1", "left-3"])
+        let again = try await store.takeLeftovers()
+        XCTAssertEqual(again.map(\.id), [], "leftovers were handed out twice")
+        let running = try await store.runningJobs().map(\.id)
+        XCTAssertEqual(Set(running), ["left-1", "left-3", "accepted-after-open"])
+    }
+
     func testShutdownLeavesUnfinishedJobsRunningForTheNextStart() async throws {
         let directory = try TestNode.tempDirectory()
         let node = try await TestNode(directory: directory, grace: .milliseconds(200))

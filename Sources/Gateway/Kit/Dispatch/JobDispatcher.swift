@@ -72,7 +72,7 @@ public final class JobDispatcher: Service, Sendable {
 
     private func resendLeftovers() async {
         do {
-            let leftovers = try await store.runningJobs()
+            let leftovers = try await store.takeLeftovers()
             guard !leftovers.isEmpty else { return }
             logger.info("re-sending jobs left running by a previous run", metadata: ["jobs": "\(leftovers.count)"])
             for job in leftovers {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import InfernetCore
 import ServiceLifecycle
+import Synchronization
 import WorkerKit
 
 /// Off-chain jobs in SQLite (`<data_dir>/gateway.sqlite`, WAL), with group commit for writes
@@ -15,6 +16,9 @@ public final class JobStore: Service, Sendable {
     let batcher: WriteBatcher
     /// Status polls waiting for running jobs to finish.
     let completions = JobCompletions()
+    /// Keys of the jobs a previous run left `running`, read when the store was opened (before
+    /// this run could accept any); nil once `takeLeftovers()` has taken them.
+    private let leftoverKeys: Mutex<Set<String>?>
 
     /// Opens (creating if needed) the store at `path`. `cacheCapacity`: the newest jobs kept in
     /// memory; 4,096 holds every job in flight and the recently finished ones a poll asks for
@@ -25,6 +29,11 @@ public final class JobStore: Service, Sendable {
         pool = try SQLiteFile.open(path: path, migrator: Self.migrator)
         cache = JobCache(capacity: cacheCapacity)
         batcher = WriteBatcher(writer: pool)
+        let keys = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT client, id FROM jobs WHERE status = 'running'")
+                .map { JobCache.key(client: $0["client"], id: $0["id"]) }
+        }
+        leftoverKeys = Mutex(Set(keys))
     }
 
     /// Commits writes until graceful shutdown (group commit, `WriteBatcher`), and meanwhile
@@ -183,7 +192,18 @@ public final class JobStore: Service, Sendable {
         }
     }
 
-    /// Jobs left `running` (by a crash or a shutdown), oldest first, to be sent again.
+    /// The jobs a previous run left `running` (a crash or a shutdown) that still are, oldest
+    /// first, to be sent again; once per store (later
+    /// calls answer none). Jobs this run accepted are never among them, however early they came:
+    /// sending one again would supersede its first send while that one is under way.
+    public func takeLeftovers() async throws -> [JobRecord] {
+        guard let keys = leftoverKeys.withLock({ keys in defer { keys = nil }; return keys }), !keys.isEmpty else {
+            return []
+        }
+        return try await runningJobs().filter { keys.contains(JobCache.key(client: $0.client, id: $0.id)) }
+    }
+
+    /// Every job now `running`, oldest first.
     public func runningJobs() async throws -> [JobRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE status = 'running' ORDER BY created")
