@@ -26,6 +26,7 @@ public enum ProcessBootstrap {
     public static func start(process: String, loops: EventLoopCount) {
         name(process)
         MallocTuning.apply()
+        TimeZoneTuning.apply()
         do {
             NIOSingletons.groupLoopCountSuggestion = try loops.loops(
                 cores: System.coreCount, override: ProcessInfo.processInfo.environment[EventLoopCount.variable])
@@ -48,24 +49,6 @@ public enum ProcessBootstrap {
         let bytes = Array(process.utf8.prefix(15))
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-    }
-}
-
-/// glibc malloc settings for every process of the node, set here only (first thing in
-/// `ProcessBootstrap.start`, before the event loops and the bus threads exist).
-///
-/// glibc gives threads that allocate concurrently arenas of their own, up to 8 per core, and
-/// memory freed in one arena is not reused by the others. NIO starts one event loop per core, so
-/// on a large host a process would spread its heap over dozens of arenas. Two bound that. On the
-/// 2-core test machine it measured no different from glibc's default (the heap after ~10k jobs
-/// at 32 clients was the same within noise: few threads allocate), so this is a bound, not a
-/// saving. `MALLOC_ARENA_MAX` in the environment (glibc's own tunable) still wins.
-public enum MallocTuning {
-    public static let arenaMax: Int32 = 2
-
-    public static func apply(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        guard environment["MALLOC_ARENA_MAX"] == nil else { return }
-        _ = infernet_malloc_set_arena_max(arenaMax)
     }
 }
 
