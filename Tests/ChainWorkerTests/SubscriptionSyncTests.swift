@@ -20,6 +20,8 @@ final class FakeSource: SubscriptionSource, @unchecked Sendable {
     var onRead: (@Sendable (Range<UInt32>) -> Void)?
     private(set) var reads: [Range<UInt32>] = []
     var blocksRead: Set<UInt64> = []
+    /// Passes that asked for the head.
+    private(set) var headReads = 0
 
     func add(_ subscription: Subscription) -> UInt32 {
         lock.withLock { let id = _nextID; _subscriptions[id] = subscription; _nextID += 1; return id }
@@ -31,7 +33,7 @@ final class FakeSource: SubscriptionSource, @unchecked Sendable {
 
     func resetReads() { lock.withLock { reads = [] } }
 
-    func headBlock() async throws -> UInt64 { lock.withLock { head } }
+    func headBlock() async throws -> UInt64 { lock.withLock { headReads += 1; return head } }
     func timestamp(ofBlock number: UInt64) async throws -> UInt64 { 1_000 + number }
     func nextSubscriptionID(block: UInt64) async throws -> UInt32 {
         lock.withLock { blocksRead.insert(block); return _nextID }
@@ -238,6 +240,35 @@ final class SubscriptionSyncTests: XCTestCase {
         XCTAssertEqual(next.newSubscriptions, 1)
         XCTAssertEqual(source.reads.first, added..<(added + 1))
         XCTAssertEqual(source.blocksRead, [101])
+    }
+
+    /// `run(changed:)` tells the delivery scheduler about passes that stored something (it then
+    /// ticks at once instead of up to a tick interval later), and only about those.
+    func testRunSignalsPassesThatStoredSomethingOnly() async throws {
+        try await withStoreAndSource(subscriptions: 3) { store, source in
+            var settings = self.settings(batch: 10, trail: 0)
+            settings.syncPeriod = .milliseconds(5)
+            let sync = SubscriptionSync(source: source, store: store, settings: settings)
+            let (signals, signal) = AsyncStream.makeStream(of: Int.self)
+            let count = Mutex(0)
+            let running = Task { await sync.run(changed: { signal.yield(count.withLock { $0 += 1; return $0 }) }) }
+            var received = signals.makeAsyncIterator()
+            let first = await received.next()
+            XCTAssertEqual(first, 1)
+            let stored = try await store.subscriptionCount()
+            XCTAssertEqual(stored, 3, "signalled before the pass's subscriptions were stored")
+            // Passes at the same head store nothing: no signal.
+            let reads = source.headReads
+            for _ in 0..<400 where source.headReads < reads + 5 { try await Task.sleep(for: .milliseconds(5)) }
+            XCTAssertGreaterThanOrEqual(source.headReads, reads + 5, "the sync stopped passing")
+            XCTAssertEqual(count.withLock { $0 }, 1, "a pass that stored nothing signalled")
+            _ = source.add(self.sub())
+            source.head += 1
+            let second = await received.next()
+            XCTAssertEqual(second, 2)
+            running.cancel()
+            await running.value
+        }
     }
 
     func testStartingSubIDAndMissingIDs() async throws {

@@ -52,7 +52,7 @@ public actor ChainNode: Service {
             return
         }
         await withDiscardingTaskGroup { group in
-            group.addTask { await sync.run() }
+            group.addTask { await sync.run(changed: { scheduler.wake() }) }
             group.addTask { await scheduler.run() }
         }
     }

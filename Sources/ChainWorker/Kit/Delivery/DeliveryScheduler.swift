@@ -33,6 +33,8 @@ public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
     public let readyLimit: Int
     /// Due intervals checked at the last tick and not started yet, in order.
     private var ready: [Ready] = []
+    /// Ends the pause before the next tick early (`wake()`).
+    private let wakeup = Wakeup()
 
     struct Head: Sendable, Equatable {
         var number: UInt64
@@ -95,9 +97,14 @@ public actor DeliveryScheduler<C: Clock> where C.Duration == Duration {
                     logger.warning("delivery tick failed; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
                 }
             }
-            try? await clock.sleep(for: tickInterval)
+            await wakeup.wait(upTo: tickInterval, clock: clock)
         }
     }
+
+    /// Ticks now instead of at the end of the pause (or, during a tick, right after it): the
+    /// sync stored new subscriptions, so a request is started as soon as the node knows it
+    /// rather than up to `tickInterval` later.
+    public nonisolated func wake() { wakeup.ring() }
 
     /// One pass: transactions, then due intervals. The head (number, hash, timestamp) is one
     /// `eth_getBlockByNumber("latest")`.

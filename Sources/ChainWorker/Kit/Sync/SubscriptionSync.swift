@@ -117,10 +117,12 @@ public actor SubscriptionSync<C: Clock> where C.Duration == Duration {
     }
 
     /// Syncs every `settings.syncPeriod` until cancelled; errors are logged and retried next time.
-    public func run() async {
+    /// `changed` is called after a pass that stored new subscriptions or changed known ones.
+    public func run(changed: @Sendable () -> Void = {}) async {
         while !Task.isCancelled {
             do {
-                _ = try await syncOnce()
+                let report = try await syncOnce()
+                if report.newSubscriptions > 0 || report.changed > 0 { changed() }
             } catch is CancellationError {
                 return
             } catch {
