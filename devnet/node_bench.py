@@ -332,6 +332,44 @@ def latency_run(rpc, signer, addresses, container, n, deliverer=None, timeout=60
     return blocks, secs
 
 
+def process_cpu(pids: list[int]) -> dict[str, float]:
+    """CPU seconds (user + system, from /proc) of `pids` and all their descendants, summed by
+    process name (comm: the node's workers name themselves, e.g. infernet-chain)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, tuple[str, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        stats[int(entry)] = (comm, (int(fields[11]) + int(fields[12])) / hz)
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total: Counter = Counter()
+    todo = list(pids)
+    seen: set[int] = set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in stats:
+            continue
+        seen.add(pid)
+        name, cpu = stats[pid]
+        total[name] += cpu
+        todo += children.get(pid, [])
+    return dict(total)
+
+
+def cpu_per_delivery(before: dict[str, float], after: dict[str, float], deliveries: int) -> dict[str, float]:
+    """Milliseconds of CPU per delivery by process name, between two `process_cpu` readings."""
+    return {name: (after[name] - before.get(name, 0.0)) * 1000 / deliveries
+            for name in after if after[name] - before.get(name, 0.0) > 0}
+
+
 def throughput_run(rpc, signer, addresses, container, m, deliverer=None, timeout=None, label=""):
     """m requests sent as fast as the devnet takes them (batches); returns figures of the deliveries."""
     consumer, coordinator = addresses["callbackConsumer"], addresses["coordinator"]
@@ -560,7 +598,10 @@ def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
         say(f"    node: {fmt_lat(lb, ls)}")
         say(f"[b] throughput: {m} requests to the node ...")
         node_proxy.reset()
+        watched = [node.p.pid] + ([devnet.proc.pid] if devnet.proc else [])
+        cpu_before = process_cpu(watched)
         tn = throughput_run(rpc, requester, addr, "hello-world", m, label=" (node)")
+        tn["cpu_ms_per_delivery"] = cpu_per_delivery(cpu_before, process_cpu(watched), m)
         tn["rpc_calls"] = node_proxy.total()
         tn["rpc_calls_by_method"] = dict(node_proxy.calls)
         tn["rpc_calls_per_delivery"] = tn["rpc_calls"] / m
@@ -634,6 +675,12 @@ def report(figures: dict, backend: str, n: int, m: int, block_time: float):
         say(f"   {name + ':':9s} {fmt_tp(r)}")
     say(f"   node/baseline: {tn['deliveries_per_s'] / tb['deliveries_per_s'] * 100:.0f} %; node JSON-RPC calls per delivery: "
         f"{tn['rpc_calls_per_delivery']:.1f} ({json.dumps(tn['rpc_calls_by_method'], sort_keys=True)})")
+    if cpu := tn.get("cpu_ms_per_delivery"):
+        node_ms = sum(v for k, v in cpu.items() if k.startswith("infernet-"))
+        say(f"   CPU per delivery while the node delivered (ms, /proc): node {node_ms:.2f} = "
+            + ", ".join(f"{k.removeprefix('infernet-')} {v:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])
+                        if k.startswith("infernet-"))
+            + "; devnet " + f"{sum(v for k, v in cpu.items() if not k.startswith('infernet-')):.2f}")
     if block_time >= 0.5:
         say(f"   (the devnet seals a block when full or every {block_time:g} s, so a run ends at a fill or at a tick: "
             f"read deliveries/s over several runs, or with --block-time 0.1; docs/benchmarks.md)")

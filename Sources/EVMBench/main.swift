@@ -102,5 +102,22 @@ let batchRate = try measure("reader-batch", batch: 5) {
     sink ^= UInt8(truncatingIfNeeded: decoded.count)
 }
 print("Reader batch of 500 subscriptions (\(batchHex.utf8.count / 1024) KiB of hex → Subscription): \(format(batchRate)) batches/s, \(String(format: "%.2f", 1000 / batchRate)) ms each")
+// A JSON-RPC answer as the chain worker reads them: eth_getTransactionReceipt with two logs.
+let receiptJSON = Data(("""
+    {"jsonrpc":"2.0","id":7,"result":{"transactionHash":"0x\(String(repeating: "ab", count: 32))","transactionIndex":"0x3",
+    "blockHash":"0x\(String(repeating: "cd", count: 32))","blockNumber":"0x1b4","from":"0x\(String(repeating: "11", count: 20))",
+    "to":"0x\(String(repeating: "22", count: 20))","cumulativeGasUsed":"0x33bc","gasUsed":"0x4dc","effectiveGasPrice":"0x3b9aca00",
+    "contractAddress":null,"status":"0x1","type":"0x2","logsBloom":"0x\(String(repeating: "00", count: 256))","logs":[
+    """ + (0..<2).map { index in
+        """
+        {"address":"0x\(String(repeating: "33", count: 20))","topics":["0x\(String(repeating: "44", count: 32))","0x\(String(repeating: "55", count: 32))"],
+        "data":"0x\(String(repeating: "66", count: 96))","blockNumber":"0x1b4","transactionHash":"0x\(String(repeating: "ab", count: 32))",
+        "transactionIndex":"0x3","blockHash":"0x\(String(repeating: "cd", count: 32))","logIndex":"0x\(index)","removed":false}
+        """
+    }.joined(separator: ",") + "]}}").utf8)
+let receiptRate = try measure("rpc-receipt", batch: 500) {
+    sink ^= UInt8(truncatingIfNeeded: try JSONDecoder().decode(RPCValue.self, from: receiptJSON)["id"] == .int(7) ? 1 : 0)
+}
+print("JSON-RPC receipt answer (\(receiptJSON.count) B) to RPCValue (JSONDecoder): \(format(receiptRate)) answers/s")
 if sink == 0xFF { print("") }  // keeps the work observable
 secp256k1_context_destroy(context)

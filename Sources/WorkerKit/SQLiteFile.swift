@@ -26,3 +26,13 @@ public enum SQLiteFile {
         return pool
     }
 }
+
+extension Database {
+    /// Runs one statement compiled once per connection (GRDB's statement cache). `execute(sql:)`
+    /// compiles its SQL on every call, through SQLite's parser and GRDB's authorizer: ~8 % of the
+    /// chain worker's CPU per delivery (profile in docs/benchmarks.md), for statements every
+    /// delivery runs with new arguments only.
+    public func executeCached(sql: String, arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

@@ -93,3 +93,19 @@ final class RLPTests: XCTestCase {
         XCTAssertThrowsError(try RLP.decode(Data(repeating: 0xc1, count: 200) + Data([0x80])))  // too deep
     }
 }
+
+/// `RPCValue` from JSON: each kind decodes to its own case, whatever order the decoder tries them in.
+final class RPCValueDecodingTests: XCTestCase {
+    func testEveryJSONKindDecodesToItsCase() throws {
+        let text = #"{"s":"0x1a","t":true,"f":false,"i":-7,"big":9007199254740993,"d":1.5,"n":null,"a":["x",1,[]],"o":{"k":{}},"e":""}"#
+        let value = try JSONDecoder().decode(RPCValue.self, from: Data(text.utf8))
+        XCTAssertEqual(value, .object([
+            "s": .string("0x1a"), "t": .bool(true), "f": .bool(false), "i": .int(-7), "big": .int(9_007_199_254_740_993),
+            "d": .double(1.5), "n": .null, "a": .array([.string("x"), .int(1), .array([])]),
+            "o": .object(["k": .object([:])]), "e": .string(""),
+        ]))
+        // Strings that look like other kinds stay strings.
+        let strings = try JSONDecoder().decode(RPCValue.self, from: Data(#"["true","1","null","[]"]"#.utf8))
+        XCTAssertEqual(strings, .array([.string("true"), .string("1"), .string("null"), .string("[]")]))
+    }
+}

@@ -14,12 +14,15 @@ public indirect enum RPCValue: Hashable, Sendable, Codable, ExpressibleByStringL
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 
     public init(from decoder: Decoder) throws {
+        // Each type tried that does not match throws (a `DecodingError` built with its coding
+        // path and message), so the commonest kind comes first: JSON-RPC carries quantities,
+        // hashes and data as strings. Objects, tried last, cost five failed tries each.
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
         else if let value = try? container.decode(Int64.self) { self = .int(value) }
         else if let value = try? container.decode(Double.self) { self = .double(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode([RPCValue].self) { self = .array(value) }
         else { self = .object(try container.decode([String: RPCValue].self)) }
     }

@@ -22,6 +22,12 @@ def test_node_bench_quick_prints_every_figure():
     assert re.search(r"\n\s+baseline: median [\d.]+ blocks", text), text
     assert re.search(r"b\. throughput.*\n\s+node:\s+[\d.]+ deliveries/s", text), text
     assert re.search(r"\n\s+baseline: [\d.]+ deliveries/s", text), text
+    # Per-process CPU while the node delivered, from /proc: the chain worker did most of it.
+    cpu = re.search(r"CPU per delivery while the node delivered \(ms, /proc\): node ([\d.]+) = (.*); devnet ([\d.]+)", text)
+    assert cpu, text
+    parts = dict((name, float(ms)) for name, ms in re.findall(r"([a-z-]+) ([\d.]+)", cpu.group(2)))
+    assert parts.get("chain", 0) > 0 and float(cpu.group(3)) > 0, cpu.group(0)
+    assert abs(sum(parts.values()) - float(cpu.group(1))) < 0.05 * len(parts), cpu.group(0)
     assert re.search(r"c\. snapshot sync of \d+ subscriptions.*\n\s+node:\s+[\d.]+ s from launch.*subscriptions/s; "
                      r"\d+ RPC calls \([\d.]+ per 1,000 subscriptions\)", text), text
     assert re.search(r"\n\s+baseline: [\d.]+ s, [\d,]+ subscriptions/s; \d+ RPC calls", text), text

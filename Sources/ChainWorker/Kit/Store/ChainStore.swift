@@ -94,7 +94,7 @@ public final class ChainStore: Sendable {
 
     public func subscription(id: UInt32) async throws -> StoredSubscription? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM subscriptions WHERE id = ?", arguments: [Int64(id)])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE id = ?"), arguments: [Int64(id)])
                 .map(Self.decode)
         }
     }
@@ -149,7 +149,7 @@ public final class ChainStore: Sendable {
     }
 
     private static func write(_ progress: SyncProgress, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.executeCached(sql: """
             INSERT INTO sync_progress (singleton, next_id, head_block, updated) VALUES (1, ?, ?, ?)
             ON CONFLICT (singleton) DO UPDATE SET next_id = excluded.next_id, head_block = excluded.head_block,
                 updated = excluded.updated
@@ -160,7 +160,7 @@ public final class ChainStore: Sendable {
 
     public func delivery(subscriptionID: UInt32, interval: UInt32) async throws -> DeliveryRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE subscription_id = ? AND interval = ?",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM deliveries WHERE subscription_id = ? AND interval = ?"),
                              arguments: [Int64(subscriptionID), Int64(interval)]).map(Self.decodeDeliveryRow)
         }
     }
@@ -178,7 +178,7 @@ public final class ChainStore: Sendable {
     }
 
     static func write(_ record: DeliveryRecord, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.executeCached(sql: """
             INSERT OR REPLACE INTO deliveries (subscription_id, interval, status, tx_hash, attempts, error, updated)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Int64(record.subscriptionID), Int64(record.interval), record.status.rawValue,

@@ -2,6 +2,7 @@ import BigInt
 import EVM
 import Foundation
 import GRDB
+import WorkerKit
 
 /// The transaction manager's tables: one row per nonce (the latest attempt), every attempt
 /// kept, and the next nonce, so nonces are never reused or skipped across restarts.
@@ -67,7 +68,7 @@ extension ChainStore {
     }
 
     private static func writeNextNonce(_ nonce: UInt64, address: Address, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.executeCached(sql: """
             INSERT INTO signer (singleton, address, next_nonce) VALUES (1, ?, ?)
             ON CONFLICT (singleton) DO UPDATE SET address = excluded.address, next_nonce = excluded.next_nonce
             """, arguments: [address.hex.lowercased(), Int64(nonce)])
@@ -91,13 +92,13 @@ extension ChainStore {
     private static func insert(_ record: TransactionRecord, signer: Address, _ db: Database) throws {
         // A nonce the chain refused was given back (its row marked dropped) and is now handed
         // out again: the new transaction takes its place.
-        try db.execute(sql: """
+        try db.executeCached(sql: """
             DELETE FROM transaction_attempts WHERE nonce = ?
                 AND EXISTS (SELECT 1 FROM transactions WHERE nonce = ? AND status = 'dropped')
             """, arguments: [Int64(record.nonce), Int64(record.nonce)])
-        try db.execute(sql: "DELETE FROM transactions WHERE nonce = ? AND status = 'dropped'",
+        try db.executeCached(sql: "DELETE FROM transactions WHERE nonce = ? AND status = 'dropped'",
                        arguments: [Int64(record.nonce)])
-        try db.execute(sql: """
+        try db.executeCached(sql: """
             INSERT INTO transactions (nonce, purpose, link, to_address, data, value, gas_limit, status, tx_hash, raw,
                 max_fee, priority_fee, sent_block, attempts, updated)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -110,7 +111,7 @@ extension ChainStore {
         try Self.writeAttempt(record, note: "sent", db)
         try Self.writeNextNonce(record.nonce + 1, address: signer, db)
         if case .delivery(let key) = record.intent.link {
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE deliveries SET status = 'sent', tx_hash = ?, nonce = ?, updated = ?
                 WHERE subscription_id = ? AND interval = ?
                 """, arguments: [record.hash.hexString, Int64(record.nonce), Date().timeIntervalSince1970,
@@ -121,7 +122,7 @@ extension ChainStore {
     /// Saves a transaction's new state (and, when `attemptNote` is given, a new attempt row).
     public func update(_ record: TransactionRecord, attemptNote: String? = nil) async throws {
         try await pool.write { db in
-            try db.execute(sql: """
+            try db.executeCached(sql: """
                 UPDATE transactions SET status = ?, tx_hash = ?, raw = ?, max_fee = ?, priority_fee = ?, sent_block = ?,
                     mined_block = ?, mined_hash = ?, succeeded = ?, attempts = ?, updated = ?
                 WHERE nonce = ?
@@ -135,7 +136,7 @@ extension ChainStore {
     }
 
     private static func writeAttempt(_ record: TransactionRecord, note: String, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.executeCached(sql: """
             INSERT OR REPLACE INTO transaction_attempts (nonce, attempt, tx_hash, max_fee, priority_fee, sent_block, note, at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Int64(record.nonce), record.attempts, record.hash, String(record.fees.maxFeePerGas),
