@@ -49,6 +49,21 @@ final class RedactionTests: XCTestCase {
         XCTAssertEqual(Redaction.url("https://u:p@mainnet.example/v3/KEY"), "https://mainnet.example/…")
     }
 
+    /// The byte search `scrub` uses to find a secret: at the start, at the end, after
+    /// multi-byte text, the whole text; a prefix of a secret or a secret cut short is not one.
+    func testScrubFindsASecretWhereverItIs() {
+        let secret = "zq-needle-SECRET-9041"
+        Redaction.register([secret])
+        for text in [secret, "\(secret) at the start", "at the end \(secret)", "ünïcødé ✓ \(secret) ✓", "a=\(secret),b=\(secret)"] {
+            let scrubbed = Redaction.scrub(text)
+            XCTAssertFalse(scrubbed.contains(secret), scrubbed)
+            XCTAssertTrue(scrubbed.contains(Redaction.mask), scrubbed)
+        }
+        for text in ["zq-needle-SECRET-904", "zq-needle-SECRET", "", "zq-needle-secret-9041"] {
+            XCTAssertEqual(Redaction.scrub(text), text)
+        }
+    }
+
     func testRedactingLogHandlerScrubsMessageAndMetadata() throws {
         Redaction.register(["log-secret-value-1"])
         let recorder = RecordingHandler()

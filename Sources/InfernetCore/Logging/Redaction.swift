@@ -50,12 +50,30 @@ public enum Redaction {
     public static func scrub(_ text: String) -> String {
         var result = text
         let secrets = known.withLock { $0 }
-        for secret in secrets where result.contains(secret) {
+        for secret in secrets where occurs(secret, in: result) {
             result = result.replacingOccurrences(of: secret, with: mask)
         }
-        if result.contains("://") { result = scrubURLCredentials(result) }
-        if result.contains("Bearer ") { result = scrubBearerTokens(result) }
+        if occurs("://", in: result) { result = scrubURLCredentials(result) }
+        if occurs("Bearer ", in: result) { result = scrubBearerTokens(result) }
         return result
+    }
+
+    /// Whether `needle`'s UTF-8 bytes occur in `text`'s. Every message and metadata value of
+    /// every log line is checked for every secret: Foundation's `contains` (`CFStringFind`)
+    /// took ~3 µs a check, ~4 % of the chain worker's CPU while delivering; this ~0.1 µs.
+    static func occurs(_ needle: String, in text: String) -> Bool {
+        var text = text, needle = needle
+        return text.withUTF8 { haystack in
+            needle.withUTF8 { needle in
+                guard let first = needle.first, let needleStart = needle.baseAddress else { return true }
+                guard haystack.count >= needle.count, let start = haystack.baseAddress else { return false }
+                for offset in 0...(haystack.count - needle.count)
+                where haystack[offset] == first && memcmp(start + offset, needleStart, needle.count) == 0 {
+                    return true
+                }
+                return false
+            }
+        }
     }
 
     /// An RPC URL as it may be shown: `scheme://host[:port]/…` when it carries credentials
