@@ -94,8 +94,29 @@ final class RLPTests: XCTestCase {
     }
 }
 
-/// `RPCValue` from JSON: each kind decodes to its own case, whatever order the decoder tries them in.
-final class RPCValueDecodingTests: XCTestCase {
+/// `RPCValue` and JSON text: each kind decodes to its own case, whatever order the decoder
+/// tries them in, and `jsonText` (the JSON-RPC requests' writer) reads back as the same value.
+final class RPCValueJSONTests: XCTestCase {
+    func testJSONTextReadsBackAsTheSameValue() throws {
+        let value: RPCValue = .object([
+            "jsonrpc": "2.0", "id": .int(-42), "method": "eth_call", "zero": .int(0), "max": .int(.max), "min": .int(.min),
+            "params": .array([
+                .object(["to": .string("0x\(String(repeating: "ab", count: 20))"), "data": "0x", "nested": .array([.array([]), .object([:])])]),
+                "latest", .bool(true), .bool(false), .null, .double(25.5), .double(-0.001), .double(1e300),
+            ]),
+            "escapes": "quote \" backslash \\ newline \n tab \t cr \r nul \u{0} bell \u{7} unit \u{1F} del \u{7F}",
+            "unicode": "ünïcødé ✓ 𝄞 😀", "": "empty key",
+        ])
+        let text = try XCTUnwrap(value.jsonText)
+        XCTAssertEqual(try JSONDecoder().decode(RPCValue.self, from: Data(text.utf8)), value, text)
+        XCTAssertFalse(text.contains("\n"), "a raw newline inside the text: \(text)")
+        XCTAssertTrue(text.contains(#"\u0000"#) && text.contains(#"\u001f"#) && text.contains(#"\""#), text)
+        XCTAssertEqual(RPCValue.array(["a", .int(1)]).jsonText, #"["a",1]"#)
+        // JSON cannot carry these: no text rather than an invalid request.
+        XCTAssertNil(RPCValue.array([.double(.infinity)]).jsonText)
+        XCTAssertNil(RPCValue.object(["x": .double(.nan)]).jsonText)
+    }
+
     func testEveryJSONKindDecodesToItsCase() throws {
         let text = #"{"s":"0x1a","t":true,"f":false,"i":-7,"big":9007199254740993,"d":1.5,"n":null,"a":["x",1,[]],"o":{"k":{}},"e":""}"#
         let value = try JSONDecoder().decode(RPCValue.self, from: Data(text.utf8))

@@ -179,10 +179,10 @@ public final class JSONRPCClient: Sendable {
     }
 
     func post(_ payload: RPCValue, url: String, method: String) async throws -> RPCValue {
-        let body: Data
-        do { body = try JSONEncoder().encode(payload) } catch {
-            throw RPCError.invalidResponse("cannot encode request: \(error)", method: method)
+        guard let text = payload.jsonText else {
+            throw RPCError.invalidResponse("cannot encode request: a number is not finite", method: method)
         }
+        let body = Array(text.utf8)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

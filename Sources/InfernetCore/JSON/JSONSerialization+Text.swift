@@ -1,3 +1,5 @@
+import EVM
+
 extension JSONValue {
     /// Compact JSON text (no spaces), keys in their stored order.
     public var jsonText: String {
@@ -35,21 +37,7 @@ extension JSONValue {
     }
 
     static func writeEscaped(_ string: String, to output: inout String) {
-        output += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                output += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        JSONText.appendQuoted(string, to: &output)
     }
 }
 
@@ -63,10 +51,11 @@ extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null; return }
+        // Strings first: each kind tried before the right one throws (see `RPCValue`).
+        if let value = try? container.decode(String.self) { self = .string(value); return }
         if let value = try? container.decode(Bool.self) { self = .bool(value); return }
         if let value = try? container.decode(Int.self) { self = .number(JSONNumber(value)); return }
         if let value = try? container.decode(Double.self) { self = .number(JSONNumber(value)); return }
-        if let value = try? container.decode(String.self) { self = .string(value); return }
         if let value = try? container.decode([JSONValue].self) { self = .array(value); return }
         let dictionary = try container.decode([String: JSONValue].self)
         self = .object(JSONObject(dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }))
