@@ -119,5 +119,14 @@ let receiptRate = try measure("rpc-receipt", batch: 500) {
     sink ^= UInt8(truncatingIfNeeded: try JSONDecoder().decode(RPCValue.self, from: receiptJSON)["id"] == .int(7) ? 1 : 0)
 }
 print("JSON-RPC receipt answer (\(receiptJSON.count) B) to RPCValue (JSONDecoder): \(format(receiptRate)) answers/s")
+// A JSON-RPC request as the chain worker sends them: eth_sendRawTransaction of a delivery
+// (~1.3 KB of hex), written by JSONEncoder and by `RPCValue.jsonText`.
+let sendRequest: RPCValue = .object([
+    "jsonrpc": "2.0", "id": .int(12), "method": "eth_sendRawTransaction",
+    "params": .array([.string(Hex.encode(Data(repeating: 0x5a, count: 676), prefix: true))]),
+])
+let encoderRate = try measure("rpc-request-encoder", batch: 2000) { sink ^= try JSONEncoder().encode(sendRequest)[0] }
+let textRate = measure("rpc-request-text", batch: 2000) { sink ^= sendRequest.jsonText?.utf8.first ?? 0 }
+print("JSON-RPC request (eth_sendRawTransaction, 676-byte tx): JSONEncoder \(format(encoderRate))/s, RPCValue.jsonText \(format(textRate))/s (\(String(format: "%.1f", textRate / encoderRate))x)")
 if sink == 0xFF { print("") }  // keeps the work observable
 secp256k1_context_destroy(context)

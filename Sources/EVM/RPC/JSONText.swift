@@ -2,21 +2,29 @@
 /// string escaping.
 public enum JSONText {
     /// Appends `string` as a JSON string literal: `"` and `\` escaped, control characters as
-    /// `\n`, `\r`, `\t` or `\u00XX`; everything else as it is (JSON text is UTF-8).
+    /// `\n`, `\r`, `\t` or `\u00xx`; everything else as it is (JSON text is UTF-8). Runs
+    /// without a byte to escape are appended whole: bytes of multi-byte characters are all
+    /// 0x80 or above, so only ASCII bytes are looked at.
     public static func appendQuoted(_ string: String, to output: inout String) {
         output += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                output += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: output.unicodeScalars.append(scalar)
+        var string = string
+        string.withUTF8 { bytes in
+            var runStart = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
+                if runStart < index { output += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<index]), as: UTF8.self) }
+                switch byte {
+                case UInt8(ascii: "\""): output += "\\\""
+                case UInt8(ascii: "\\"): output += "\\\\"
+                case UInt8(ascii: "\n"): output += "\\n"
+                case UInt8(ascii: "\r"): output += "\\r"
+                case UInt8(ascii: "\t"): output += "\\t"
+                default: output += byte < 0x10 ? "\\u000" + String(byte, radix: 16) : "\\u001" + String(byte - 0x10, radix: 16)
+                }
+                runStart = index + 1
             }
+            if runStart < bytes.count { output += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart...]), as: UTF8.self) }
         }
         output += "\""
     }
