@@ -182,11 +182,10 @@ public final class JSONRPCClient: Sendable {
         guard let text = payload.jsonText else {
             throw RPCError.invalidResponse("cannot encode request: a number is not finite", method: method)
         }
-        let body = Array(text.utf8)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body))
+        request.body = .bytes(ByteBuffer(string: text))
         let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000
             + configuration.timeout.components.attoseconds / 1_000_000_000)
         let response: HTTPClientResponse

@@ -193,9 +193,9 @@ public final class JobStore: Service, Sendable {
     }
 
     /// The jobs a previous run left `running` (a crash or a shutdown) that still are, oldest
-    /// first, to be sent again; once per store (later
-    /// calls answer none). Jobs this run accepted are never among them, however early they came:
-    /// sending one again would supersede its first send while that one is under way.
+    /// first, to be sent again; once per store (later calls answer none). Jobs this run accepted
+    /// are never among them, however early they came: sending one again would supersede its
+    /// first send while that one is under way.
     public func takeLeftovers() async throws -> [JobRecord] {
         guard let keys = leftoverKeys.withLock({ keys in defer { keys = nil }; return keys }), !keys.isEmpty else {
             return []
