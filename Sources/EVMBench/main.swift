@@ -115,10 +115,27 @@ let receiptJSON = Data(("""
         "transactionIndex":"0x3","blockHash":"0x\(String(repeating: "cd", count: 32))","logIndex":"0x\(index)","removed":false}
         """
     }.joined(separator: ",") + "]}}").utf8)
-let receiptRate = try measure("rpc-receipt", batch: 500) {
+let receiptDecoderRate = try measure("rpc-receipt-decoder", batch: 500) {
     sink ^= UInt8(truncatingIfNeeded: try JSONDecoder().decode(RPCValue.self, from: receiptJSON)["id"] == .int(7) ? 1 : 0)
 }
-print("JSON-RPC receipt answer (\(receiptJSON.count) B) to RPCValue (JSONDecoder): \(format(receiptRate)) answers/s")
+let receiptParserRate = try measure("rpc-receipt-parser", batch: 500) {
+    sink ^= UInt8(truncatingIfNeeded: try RPCValue(parsing: receiptJSON)["id"] == .int(7) ? 1 : 0)
+}
+print("JSON-RPC receipt answer (\(receiptJSON.count) B) to RPCValue: JSONDecoder \(format(receiptDecoderRate))/s, JSONParser \(format(receiptParserRate))/s (\(String(format: "%.1f", receiptParserRate / receiptDecoderRate))x)")
+// The Reader batch's whole JSON-RPC answer, as the sync receives it, to `Subscription` values.
+let batchAnswer = Data(#"{"jsonrpc":"2.0","id":3,"result":"\#(batchHex)"}"#.utf8)
+func subscriptions(in answer: RPCValue) throws -> Int {
+    guard let hex = answer["result"]?.stringValue else { throw RPCError.invalidResponse("no result", method: "eth_call") }
+    let values = try InfernetABI.Reader.readSubscriptionBatch.decodeOutput(try Hex.decode(hex))
+    return try values[0].arrayValue().map { try Subscription(abiValue: $0) }.count
+}
+let answerDecoderRate = try measure("reader-answer-decoder", batch: 5) {
+    sink ^= UInt8(truncatingIfNeeded: try subscriptions(in: try JSONDecoder().decode(RPCValue.self, from: batchAnswer)))
+}
+let answerParserRate = try measure("reader-answer-parser", batch: 5) {
+    sink ^= UInt8(truncatingIfNeeded: try subscriptions(in: try RPCValue(parsing: batchAnswer)))
+}
+print("Reader batch answer (\(batchAnswer.count / 1024) KiB of JSON → Subscription): JSONDecoder \(String(format: "%.2f", 1000 / answerDecoderRate)) ms, JSONParser \(String(format: "%.2f", 1000 / answerParserRate)) ms each (\(String(format: "%.1f", answerParserRate / answerDecoderRate))x)")
 // A JSON-RPC request as the chain worker sends them: eth_sendRawTransaction of a delivery
 // (~1.3 KB of hex), written by JSONEncoder and by `RPCValue.jsonText`.
 let sendRequest: RPCValue = .object([

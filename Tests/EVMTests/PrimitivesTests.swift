@@ -109,6 +109,7 @@ final class RPCValueJSONTests: XCTestCase {
         ])
         let text = try XCTUnwrap(value.jsonText)
         XCTAssertEqual(try JSONDecoder().decode(RPCValue.self, from: Data(text.utf8)), value, text)
+        XCTAssertEqual(try RPCValue(parsing: text), value, text)
         XCTAssertFalse(text.contains("\n"), "a raw newline inside the text: \(text)")
         XCTAssertTrue(text.contains(#"\u0000"#) && text.contains(#"\u001f"#) && text.contains(#"\""#), text)
         XCTAssertEqual(RPCValue.array(["a", .int(1)]).jsonText, #"["a",1]"#)
@@ -119,14 +120,35 @@ final class RPCValueJSONTests: XCTestCase {
 
     func testEveryJSONKindDecodesToItsCase() throws {
         let text = #"{"s":"0x1a","t":true,"f":false,"i":-7,"big":9007199254740993,"d":1.5,"n":null,"a":["x",1,[]],"o":{"k":{}},"e":""}"#
-        let value = try JSONDecoder().decode(RPCValue.self, from: Data(text.utf8))
-        XCTAssertEqual(value, .object([
+        let expected: RPCValue = .object([
             "s": .string("0x1a"), "t": .bool(true), "f": .bool(false), "i": .int(-7), "big": .int(9_007_199_254_740_993),
             "d": .double(1.5), "n": .null, "a": .array([.string("x"), .int(1), .array([])]),
             "o": .object(["k": .object([:])]), "e": .string(""),
-        ]))
+        ])
+        XCTAssertEqual(try JSONDecoder().decode(RPCValue.self, from: Data(text.utf8)), expected)
+        XCTAssertEqual(try RPCValue(parsing: text), expected)
         // Strings that look like other kinds stay strings.
-        let strings = try JSONDecoder().decode(RPCValue.self, from: Data(#"["true","1","null","[]"]"#.utf8))
-        XCTAssertEqual(strings, .array([.string("true"), .string("1"), .string("null"), .string("[]")]))
+        let stringsText = #"["true","1","null","[]"]"#
+        let strings: RPCValue = .array([.string("true"), .string("1"), .string("null"), .string("[]")])
+        XCTAssertEqual(try JSONDecoder().decode(RPCValue.self, from: Data(stringsText.utf8)), strings)
+        XCTAssertEqual(try RPCValue(parsing: stringsText), strings)
+    }
+
+    /// The chain worker reads every JSON-RPC answer with `JSONParser` (not `JSONDecoder`):
+    /// numbers, repeated keys, bytes it does not own, and hostile text.
+    func testTheParserReadsAnswersAsTheDecoderDid() throws {
+        XCTAssertEqual(try RPCValue(parsing: "[0, -0, 1e2, 1.0, -2.5E-1, 9223372036854775807, 9223372036854775808, -9223372036854775808]"),
+                       .array([.int(0), .int(0), .double(100), .double(1), .double(-0.25), .int(.max),
+                               .double(9_223_372_036_854_775_808), .int(.min)]))
+        XCTAssertEqual(try RPCValue(parsing: #"{"id":1,"id":2}"#), .object(["id": .int(2)]))
+        let answer = #" {"jsonrpc":"2.0","id":7,"result":"0x\#(String(repeating: "ab", count: 4096))"} "#
+        let viaBuffer = try Array(answer.utf8).withUnsafeBytes { try RPCValue(parsing: $0) }
+        XCTAssertEqual(viaBuffer, try JSONDecoder().decode(RPCValue.self, from: Data(answer.utf8)))
+        XCTAssertEqual(viaBuffer["result"]?.stringValue?.utf8.count, 8194)
+        for bad in ["", "{", #"{"id":1,}"#, "[1 2]", "0x1", "\"\\q\"", String(repeating: "[", count: 10_000)] {
+            XCTAssertThrowsError(try RPCValue(parsing: bad), "accepted \(bad.prefix(20))") { error in
+                XCTAssertTrue("\(error)".hasPrefix("invalid JSON at byte "), "\(error)")
+            }
+        }
     }
 }

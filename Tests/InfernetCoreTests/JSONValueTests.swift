@@ -31,6 +31,20 @@ final class JSONValueTests: XCTestCase {
         XCTAssertThrowsError(try JSONValue(parsing: deep))
     }
 
+    func testARepeatedKeyKeepsItsFirstPlaceAndLastValue() throws {
+        let small = try JSONValue(parsing: #"{"a":1,"b":2,"a":3}"#)
+        XCTAssertEqual(small.jsonText, #"{"a":3,"b":2}"#)
+        // Past 16 members repeats are found through a dictionary: the same rule.
+        let keys = (0..<40).map { "k\($0)" }
+        let text = "{" + (keys + ["k3", "k39", "k0"]).enumerated().map { #""\#($1)":\#($0)"# }.joined(separator: ",") + "}"
+        let large = try JSONValue(parsing: text)
+        XCTAssertEqual(large.objectValue?.keys, keys)
+        XCTAssertEqual(large["k3"], 40)
+        XCTAssertEqual(large["k39"], 41)
+        XCTAssertEqual(large["k0"], 42)
+        XCTAssertEqual(large["k1"], 1)
+    }
+
     func testRandomBytesNeverCrash() {
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("{}[]\",:0123456789.eE+-tfnalsru\\ ".utf8)

@@ -197,7 +197,7 @@ public final class JSONRPCClient: Sendable {
             throw RetryableFailure.transport("\(error)")
         }
         if response.status == .tooManyRequests { throw RetryableFailure.rateLimited }
-        let decoded = try? JSONDecoder().decode(RPCValue.self, from: Data(bytes.readableBytesView))
+        let decoded = bytes.withUnsafeReadableBytes { try? RPCValue(parsing: $0) }
         guard let decoded else {
             if response.status.code >= 300 { throw RetryableFailure.transport("HTTP \(response.status.code)") }
             throw RPCError.invalidResponse("body is not JSON", method: method)

@@ -57,3 +57,25 @@ public indirect enum RPCValue: Hashable, Sendable, Codable, ExpressibleByStringL
 
     public var isNull: Bool { self == .null }
 }
+
+extension RPCValue: JSONParsable {
+    public static func parsedNull() -> RPCValue { .null }
+    public static func parsed(_ value: Bool) -> RPCValue { .bool(value) }
+
+    /// An integer literal that fits 64 bits is `.int`, any other number `.double`, as the
+    /// `Decodable` conformance reads them.
+    public static func parsedNumber(literal: UnsafeBufferPointer<UInt8>) -> RPCValue {
+        let text = String(decoding: literal, as: UTF8.self)
+        let isInteger = !literal.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+        if isInteger, let value = Int64(text) { return .int(value) }
+        return .double(Double(text) ?? .nan)  // never nil: the parser checked the grammar
+    }
+
+    public static func parsed(_ value: String) -> RPCValue { .string(value) }
+    public static func parsedArray(_ elements: [RPCValue]) -> RPCValue { .array(elements) }
+
+    /// A repeated key: the last value counts.
+    public static func parsedObject(_ members: [(key: String, value: RPCValue)]) -> RPCValue {
+        .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
+    }
+}

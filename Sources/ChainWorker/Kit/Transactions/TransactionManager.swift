@@ -75,6 +75,8 @@ public actor TransactionManager {
     private var pollReceipts: [Data: TransactionReceipt] = [:]
     private var pollBlockHashes: [UInt64: Data?] = [:]
     private var pollMinedNonce: UInt64?
+    /// Whether the account's queue is moving, for fee bumps.
+    private var bumpRule: FeeBumpRule
     /// Fees read at one head serve every transaction sent at that head.
     private var feeCache: (head: UInt64, fees: FeePolicy.Fees)?
     /// Sends asked for while a group is being sent, in order; the first of them sends the next
@@ -93,6 +95,7 @@ public actor TransactionManager {
         self.store = store
         self.settings = settings
         self.logger = logger
+        bumpRule = FeeBumpRule(afterBlocks: settings.bumpAfterBlocks)
     }
 
     /// Reads the chain id and settles the next nonce: the larger of the saved one and the
@@ -223,7 +226,7 @@ public actor TransactionManager {
     public func poll(head: UInt64, headHash: Data? = nil) async throws -> [TransactionEvent] {
         if let headHash, headHash == polledHeadHash { return [] }
         let open = try await store.openTransactions()
-        try await preparePoll(open)
+        try await preparePoll(open, head: head)
         var events: [TransactionEvent] = []
         for record in open {
             if let event = try await check(record, head: head) {
@@ -235,7 +238,7 @@ public actor TransactionManager {
         return events
     }
 
-    private func preparePoll(_ open: [TransactionRecord]) async throws {
+    private func preparePoll(_ open: [TransactionRecord], head: UInt64) async throws {
         pollBlockHashes = [:]
         pollMinedNonce = nil
         pollReceipts = [:]
@@ -245,6 +248,7 @@ public actor TransactionManager {
         // mined (`ReceiptQuery`): a transaction mined after this read is seen next poll, one mined
         // before it has its receipt visible to the reads below.
         let mined = try await minedNonce()
+        bumpRule.observe(minedNonce: mined, head: head)
         let wanted = ReceiptQuery.hashesToRead(pending: pending.map { ($0.nonce, $0.hash) }, minedNonce: mined)
         let receipts = try await chain.transactionReceipts(wanted)
         pollReceipts = Dictionary(zip(wanted, receipts).compactMap { hash, receipt in receipt.map { (hash, $0) } },
@@ -305,7 +309,7 @@ public actor TransactionManager {
                            metadata: ["nonce": "\(record.nonce)", "purpose": "\(record.intent.purpose)"])
             return TransactionEvent(kind: .dropped, record: record)
         }
-        guard head >= record.sentBlock + settings.bumpAfterBlocks else { return nil }
+        guard bumpRule.isDue(sentBlock: record.sentBlock, head: head) else { return nil }
         return try await bump(record, head: head)
     }
 

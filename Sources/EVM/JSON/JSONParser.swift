@@ -5,30 +5,57 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
     public var description: String { "invalid JSON at byte \(offset): \(message)" }
 }
 
-extension JSONValue {
-    /// Parses a complete JSON text (RFC 8259), keeping object key order and number literals.
+/// A value a JSON text can be parsed into, built from its parts by `JSONParser`: one parser for
+/// the JSON-RPC answers (`RPCValue`) and for bodies and configs (`JSONValue`, in InfernetCore),
+/// without `Codable`'s containers (Foundation's `JSONDecoder` cost the chain worker ~13 % of its
+/// CPU decoding JSON-RPC answers).
+public protocol JSONParsable {
+    static func parsedNull() -> Self
+    static func parsed(_ value: Bool) -> Self
+    /// `literal` has been checked against JSON's number grammar.
+    static func parsedNumber(literal: UnsafeBufferPointer<UInt8>) -> Self
+    static func parsed(_ value: String) -> Self
+    static func parsedArray(_ elements: [Self]) -> Self
+    /// Members in document order, repeated keys included: the type decides which one counts.
+    static func parsedObject(_ members: [(key: String, value: Self)]) -> Self
+}
+
+extension JSONParsable {
+    /// Parses a complete JSON text (RFC 8259) of UTF-8 bytes.
     public init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
-        let array = Array(bytes)
-        var parser = JSONParser(bytes: array)
-        self = try parser.parseDocument()
+        let parsed = bytes.withContiguousStorageIfAvailable { JSONParser<Self>.parse($0) }
+            ?? Array(bytes).withUnsafeBufferPointer { JSONParser<Self>.parse($0) }
+        self = try parsed.get()
     }
 
     public init(parsing text: String) throws(JSONParseError) {
-        try self.init(parsing: Array(text.utf8))
+        var text = text
+        self = try text.withUTF8 { JSONParser<Self>.parse($0) }.get()
+    }
+
+    /// Parses JSON text in memory someone else owns (a NIO `ByteBuffer`'s readable bytes),
+    /// without copying it first.
+    public init(parsing raw: UnsafeRawBufferPointer) throws(JSONParseError) {
+        self = try JSONParser<Self>.parse(raw.assumingMemoryBound(to: UInt8.self)).get()
     }
 }
 
 /// A recursive-descent parser over UTF-8 bytes. Nesting is bounded so hostile input cannot
 /// exhaust the stack.
-struct JSONParser {
-    static let maxDepth = 256
-    let bytes: [UInt8]
+struct JSONParser<Value: JSONParsable> {
+    static var maxDepth: Int { 256 }
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Value, JSONParseError> {
+        var parser = JSONParser(bytes: bytes)
+        return Result { () throws(JSONParseError) in try parser.parseDocument() }
+    }
 
-    mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    private mutating func parseDocument() throws(JSONParseError) -> Value {
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()
@@ -47,16 +74,16 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    private mutating func parseValue() throws(JSONParseError) -> Value {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "\""): return .parsed(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .parsed(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .parsed(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .parsedNull()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
         }
     }
@@ -75,15 +102,15 @@ struct JSONParser {
         if depth > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth) levels") }
     }
 
-    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+    private mutating func parseObject() throws(JSONParseError) -> Value {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var entries: [(key: String, value: JSONValue)] = []
+        var members: [(key: String, value: Value)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(JSONObject(entries))
+            return .parsedObject(members)
         }
         while true {
             skipWhitespace()
@@ -93,30 +120,24 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            let value = try parseValue()
-            // Duplicate keys: the last one wins, as in Python's json module.
-            if let existing = entries.firstIndex(where: { $0.key == key }) {
-                entries[existing].value = value
-            } else {
-                entries.append((key, value))
-            }
+            members.append((key, try parseValue()))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(entries)) }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return .parsedObject(members) }
             throw error("expected ',' or '}'")
         }
     }
 
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    private mutating func parseArray() throws(JSONParseError) -> Value {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var elements: [JSONValue] = []
+        var elements: [Value] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            return .parsedArray(elements)
         }
         while true {
             skipWhitespace()
@@ -124,12 +145,12 @@ struct JSONParser {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return .parsedArray(elements) }
             throw error("expected ',' or ']'")
         }
     }
 
-    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+    private mutating func parseNumber() throws(JSONParseError) -> Value {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
@@ -149,7 +170,7 @@ struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        return JSONNumber(literal: String(decoding: bytes[start..<index], as: UTF8.self))
+        return .parsedNumber(literal: UnsafeBufferPointer(rebasing: bytes[start..<index]))
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
@@ -157,11 +178,11 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes (JSON-RPC's hex data, however long, takes it).
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(validating: bytes[start..<index], as: UTF8.self)
+                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
                 guard let text else { throw error("string is not valid UTF-8") }
                 return text
@@ -170,7 +191,7 @@ struct JSONParser {
             if byte < 0x20 { throw error("control character in string") }
             index += 1
         }
-        var scalars = Array(bytes[start..<index])
+        var scalars = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
@@ -218,7 +239,7 @@ struct JSONParser {
                 throw error("unpaired surrogate in \\u escape")
             }
             guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-            output.append(contentsOf: Array(String(Character(scalar)).utf8))
+            output.append(contentsOf: String(Character(scalar)).utf8)
         default:
             throw error("invalid escape character")
         }
