@@ -576,7 +576,10 @@ def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
         figures["latency_baseline"] = {"blocks": bb, "seconds": bs}
         say(f"    baseline: {fmt_lat(bb, bs)}")
         say(f"[b] throughput baseline: {m} requests delivered by a Python deliverer ...")
+        devnet_pids = [devnet.proc.pid] if devnet.proc else []
+        cpu_before = process_cpu(devnet_pids)
         tb = throughput_run(rpc, base_requester, addr, "bench-baseline", m, deliverer=base_deliverer, label=" baseline")
+        tb["cpu_ms_per_delivery"] = cpu_per_delivery(cpu_before, process_cpu(devnet_pids), m)
         figures["throughput_baseline"] = tb
         say(f"    baseline: {fmt_tp(tb)}")
 
@@ -605,6 +608,7 @@ def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
         tn["rpc_calls"] = node_proxy.total()
         tn["rpc_calls_by_method"] = dict(node_proxy.calls)
         tn["rpc_calls_per_delivery"] = tn["rpc_calls"] / m
+        tn["rpc_requests_per_delivery"] = node_proxy.requests / m  # HTTP requests (a batch is one)
         figures["throughput"] = tn
         say(f"    node: {fmt_tp(tn)}; {tn['rpc_calls_per_delivery']:.1f} JSON-RPC calls per delivery")
         node.stop()
@@ -674,13 +678,16 @@ def report(figures: dict, backend: str, n: int, m: int, block_time: float):
     for name, r in (("node", tn), ("baseline", tb)):
         say(f"   {name + ':':9s} {fmt_tp(r)}")
     say(f"   node/baseline: {tn['deliveries_per_s'] / tb['deliveries_per_s'] * 100:.0f} %; node JSON-RPC calls per delivery: "
-        f"{tn['rpc_calls_per_delivery']:.1f} ({json.dumps(tn['rpc_calls_by_method'], sort_keys=True)})")
+        f"{tn['rpc_calls_per_delivery']:.1f} in {tn.get('rpc_requests_per_delivery', 0):.2f} HTTP requests "
+        f"({json.dumps(tn['rpc_calls_by_method'], sort_keys=True)})")
     if cpu := tn.get("cpu_ms_per_delivery"):
         node_ms = sum(v for k, v in cpu.items() if k.startswith("infernet-"))
         say(f"   CPU per delivery while the node delivered (ms, /proc): node {node_ms:.2f} = "
             + ", ".join(f"{k.removeprefix('infernet-')} {v:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])
                         if k.startswith("infernet-"))
-            + "; devnet " + f"{sum(v for k, v in cpu.items() if not k.startswith('infernet-')):.2f}")
+            + "; devnet " + f"{sum(v for k, v in cpu.items() if not k.startswith('infernet-')):.2f}"
+            + (f" (while the bare deliverer delivered: {sum(tb['cpu_ms_per_delivery'].values()):.2f})"
+               if tb.get("cpu_ms_per_delivery") else ""))
     if block_time >= 0.5:
         say(f"   (the devnet seals a block when full or every {block_time:g} s, so a run ends at a fill or at a tick: "
             f"read deliveries/s over several runs, or with --block-time 0.1; docs/benchmarks.md)")

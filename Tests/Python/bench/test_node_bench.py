@@ -28,6 +28,9 @@ def test_node_bench_quick_prints_every_figure():
     parts = dict((name, float(ms)) for name, ms in re.findall(r"([a-z-]+) ([\d.]+)", cpu.group(2)))
     assert parts.get("chain", 0) > 0 and float(cpu.group(3)) > 0, cpu.group(0)
     assert abs(sum(parts.values()) - float(cpu.group(1))) < 0.05 * len(parts), cpu.group(0)
+    # The devnet's CPU per delivery for the bare deliverer too, and HTTP requests beside calls.
+    assert re.search(r"; devnet [\d.]+ \(while the bare deliverer delivered: [\d.]+\)", text), cpu.group(0)
+    assert re.search(r"JSON-RPC calls per delivery: [\d.]+ in [\d.]+ HTTP requests", text), text
     assert re.search(r"c\. snapshot sync of \d+ subscriptions.*\n\s+node:\s+[\d.]+ s from launch.*subscriptions/s; "
                      r"\d+ RPC calls \([\d.]+ per 1,000 subscriptions\)", text), text
     assert re.search(r"\n\s+baseline: [\d.]+ s, [\d,]+ subscriptions/s; \d+ RPC calls", text), text
