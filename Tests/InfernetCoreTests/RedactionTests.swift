@@ -75,6 +75,21 @@ final class RedactionTests: XCTestCase {
         XCTAssertTrue(lines[0].contains(Redaction.mask), lines[0])
     }
 
+    func testMetadataSetOnTheLoggerIsScrubbedAndEventMetadataWins() throws {
+        Redaction.register(["log-secret-value-2"])
+        let recorder = RecordingHandler()
+        var logger = Logger(label: "t") { _ in RedactingLogHandler(recorder) }
+        logger[metadataKey: "token"] = "bearer log-secret-value-2"
+        logger[metadataKey: "request"] = "r-1"
+        logger.info("hello", metadata: ["request": "r-2"])
+        let lines = recorder.box.lines
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertFalse(lines[0].contains("log-secret-value-2"), lines[0])
+        XCTAssertTrue(lines[0].contains("token") && lines[0].contains(Redaction.mask), lines[0])
+        XCTAssertTrue(lines[0].contains("r-2") && !lines[0].contains("r-1"), "the event's own value wins: \(lines[0])")
+        XCTAssertEqual(logger[metadataKey: "request"], "r-1")
+    }
+
     // MARK: Config checks
 
     func testAddressesAreCheckedWithTheirKey() {

@@ -56,33 +56,43 @@ public enum ProcessBootstrap {
 /// handler writes it: the one place secrets are kept out of the logs, at every level.
 public struct RedactingLogHandler<Wrapped: LogHandler>: LogHandler {
     var wrapped: Wrapped
+    /// Kept here rather than in the wrapped handler, and merged into each event (under its
+    /// explicit metadata, as swift-log orders them) so it is scrubbed with it: the wrapped handler
+    /// wrote its own metadata unscrubbed, and `StreamLogHandler` re-rendered it on every change
+    /// (Hummingbird sets a request id per request: ~1 % of the gateway's CPU under load).
+    public var metadata: Logger.Metadata
+    public var metadataProvider: Logger.MetadataProvider?
 
-    public init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+    public init(_ wrapped: Wrapped) {
+        self.wrapped = wrapped
+        metadata = wrapped.metadata
+        metadataProvider = wrapped.metadataProvider
+        self.wrapped.metadata = [:]
+        // Setting it on a handler without support for providers logs a complaint: only when set.
+        if wrapped.metadataProvider != nil { self.wrapped.metadataProvider = nil }
+    }
 
     public var logLevel: Logger.Level {
         get { wrapped.logLevel }
         set { wrapped.logLevel = newValue }
     }
 
-    public var metadata: Logger.Metadata {
-        get { wrapped.metadata }
-        set { wrapped.metadata = newValue }
-    }
-
-    public var metadataProvider: Logger.MetadataProvider? {
-        get { wrapped.metadataProvider }
-        set { wrapped.metadataProvider = newValue }
-    }
-
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { wrapped[metadataKey: key] }
-        set { wrapped[metadataKey: key] = newValue }
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
     public func log(event: LogEvent) {
         var event = event
         event.message = Logger.Message(stringLiteral: Redaction.scrub(event.message.description))
-        event.metadata = event.metadata.map { Self.scrub($0) }
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            merged.merge(provided) { _, new in new }
+        }
+        if let explicit = event.metadata {
+            merged.merge(explicit) { _, new in new }
+        }
+        event.metadata = merged.isEmpty ? nil : Self.scrub(merged)
         wrapped.log(event: event)
     }
 
