@@ -51,6 +51,7 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
     let limits: ConnectionLimits
     let counter: ConnectionCounter
     private var phase = Phase.idle
+    private var timing = PhaseTimer()
     private var timer: Scheduled<Void>?
     private var started = false
     private var admitted = false
@@ -98,6 +99,7 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
     private func finish() {
         timer?.cancel()
         timer = nil
+        timing.stop()
         if admitted {
             admitted = false
             counter.release()
@@ -132,19 +134,29 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
 
     private func enter(_ next: Phase, context: ChannelHandlerContext) {
         phase = next
-        timer?.cancel()
-        timer = nil
-        let timeout: Duration
+        let timeout: Duration?
         switch next {
         case .idle: timeout = limits.idleTimeout
         case .head: timeout = limits.headerTimeout
         case .body: timeout = limits.bodyTimeout
-        case .responding: return
+        case .responding: timeout = nil
         }
-        let channel = context.channel
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [weak self] in
-            guard let self, self.phase == next else { return }
-            channel.close(promise: nil)
+        let loop = context.eventLoop
+        guard let due = timing.enter(deadline: timeout.map { loop.now + TimeAmount($0) }) else { return }
+        timer?.cancel()
+        schedule(at: due, on: loop, closing: context.channel)
+    }
+
+    /// The connection's one timer (`PhaseTimer` decides when it is needed).
+    private func schedule(at due: NIODeadline, on loop: any EventLoop, closing channel: any Channel) {
+        timer = loop.assumeIsolated().scheduleTask(deadline: due) { [weak self] in
+            guard let self else { return }
+            self.timer = nil
+            switch self.timing.fire(now: loop.now) {
+            case .expired: channel.close(promise: nil)
+            case .rearm(let next): self.schedule(at: next, on: loop, closing: channel)
+            case .nothing: break
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 /// When an unmined transaction is re-sent with higher fees. An account's transactions are mined
 /// in nonce order, so one that waits while the chain keeps mining this account's earlier ones is
 /// waiting its turn, not underpriced: bumping it would pay ≥ 12.5 % more and cost a re-send for
-/// nothing (with 500 deliveries due at once and 0.1 s blocks, ~5 % of them were bumped so).
+/// nothing (with 1,000 deliveries due at once and 0.1 s blocks, up to ~5 % of them were bumped so).
 /// A transaction is due once it has waited `afterBlocks` since it was sent *and* the account's
 /// mined nonce has not risen for `afterBlocks`: then the queue is stuck, and every transaction
 /// that waited that long is bumped, as before.
