@@ -601,7 +601,7 @@ def run_one(a, backend: str, bin_dir: str, n: int, m: int, s: int) -> dict:
         say(f"    node: {fmt_lat(lb, ls)}")
         say(f"[b] throughput: {m} requests to the node ...")
         node_proxy.reset()
-        watched = [node.p.pid] + ([devnet.proc.pid] if devnet.proc else [])
+        watched = [node.p.pid] + devnet_pids
         cpu_before = process_cpu(watched)
         tn = throughput_run(rpc, requester, addr, "hello-world", m, label=" (node)")
         tn["cpu_ms_per_delivery"] = cpu_per_delivery(cpu_before, process_cpu(watched), m)

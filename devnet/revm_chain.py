@@ -207,18 +207,21 @@ class RevmChain(ChainBase):
             return self.evm
         if n > self.head_number or n < 0:
             raise RPCError(-32000, "header not found")
-        if n == self.head_number and not self._pending_ops:
+        if not self._pending_ops and self._unchanged_since(n):
             if n > 0:
                 self.evm.set_block_env(self._block_env(self.ops[n][0]))
             return self.evm
-        if 0 < n and not self._pending_ops and self.head_number - n <= EMPTY_BLOCKS_SKIPPED \
-                and not any(self.ops[k][1] for k in range(n + 1, self.head_number + 1)):
-            # Only empty blocks since n (the block timer's): the live state is the state after n.
-            # A node pins its reads to the head it saw, which the timer soon passes; replaying
-            # to rebuild the same state cost up to 0.2 s after a bulk of transactions.
-            self.evm.set_block_env(self._block_env(self.ops[n][0]))
-            return self.evm
         return self._evm_at_block(n)
+
+    def _unchanged_since(self, n: int) -> bool:
+        """Whether the mined state is the state after block n: n is the head, or only empty blocks
+        (the block timer's) came since. A node pins its reads to the head it saw, which the timer
+        soon passes; replaying to rebuild the same state cost up to 0.2 s after a bulk of
+        transactions. Genesis, behind later blocks, keeps its own block environment (a replay)."""
+        if n == self.head_number:
+            return True
+        return 0 < n and self.head_number - n <= EMPTY_BLOCKS_SKIPPED \
+            and not any(self.ops[k][1] for k in range(n + 1, self.head_number + 1))
 
     def decode_raw(self, raw: bytes):
         if raw[:1] == b"\x03":

@@ -16,7 +16,7 @@ extension JSONValue {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
         case .number(let number): output += number.literal
-        case .string(let string): JSONValue.writeEscaped(string, to: &output)
+        case .string(let string): JSONText.appendQuoted(string, to: &output)
         case .array(let elements):
             output += "["
             for (offset, element) in elements.enumerated() {
@@ -28,16 +28,12 @@ extension JSONValue {
             output += "{"
             for (offset, entry) in object.entries.enumerated() {
                 if offset > 0 { output += "," }
-                JSONValue.writeEscaped(entry.key, to: &output)
+                JSONText.appendQuoted(entry.key, to: &output)
                 output += ":"
                 entry.value.write(to: &output)
             }
             output += "}"
         }
-    }
-
-    static func writeEscaped(_ string: String, to output: inout String) {
-        JSONText.appendQuoted(string, to: &output)
     }
 }
 
